@@ -1,0 +1,63 @@
+//! `supply sbom [PATH]` and `supply sbom validate FILE`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use supply_core::fsio;
+use supply_core::sbom::{self, BuildOptions, SpecVersion, Timestamp};
+
+use crate::ExitStatus;
+use crate::cli::{SbomAction, SbomArgs, SpecVersionArg};
+use crate::output;
+
+/// The largest SBOM `validate` reads.
+const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
+
+pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(SbomAction::Validate { file }) = &args.action {
+        return validate(file);
+    }
+    let options = BuildOptions {
+        spec_version: match args.spec_version {
+            SpecVersionArg::V1_5 => SpecVersion::V1_5,
+            SpecVersionArg::V1_6 => SpecVersion::V1_6,
+        },
+        exclude_dev: args.exclude_dev,
+        timestamp: Some(Timestamp::from_env_or_now()?),
+    };
+    let generated = sbom::generate(&args.path, options)
+        .with_context(|| format!("cannot make an SBOM from {}", args.path.display()))?;
+    let mut stderr = std::io::stderr().lock();
+    for warning in &generated.warnings {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+    output::write_document(args.output.as_deref(), &generated.bom.to_json())?;
+    Ok(ExitStatus::Success)
+}
+
+fn validate(file: &Path) -> anyhow::Result<ExitStatus> {
+    let bytes = fsio::read_bounded(file, MAX_SBOM_BYTES)?;
+    let findings =
+        sbom::validate(&bytes).with_context(|| format!("cannot validate {}", file.display()))?;
+    let mut stdout = std::io::stdout().lock();
+    if findings.is_empty() {
+        writeln!(stdout, "{}: valid", file.display())?;
+        return Ok(ExitStatus::Success);
+    }
+    for finding in &findings {
+        let path = if finding.path.is_empty() {
+            "/"
+        } else {
+            &finding.path
+        };
+        writeln!(stdout, "{}: {path}: {}", file.display(), finding.message)?;
+    }
+    writeln!(
+        stdout,
+        "{}: invalid ({} problems)",
+        file.display(),
+        findings.len()
+    )?;
+    Ok(ExitStatus::Rejected)
+}

@@ -1,0 +1,38 @@
+//! `supply`: the command-line front end. Parses arguments, calls `supply-core`, renders the
+//! result and maps it to an exit code: 0 done or accepted, 1 rejected (invalid, failed
+//! verification), 2 error. Logic that could be reused lives in the library, not here.
+
+mod cli;
+mod cmd;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// What a command decided, as opposed to failing to decide (an `Err`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// Done, or the thing checked was accepted.
+    Success,
+    /// The thing checked was rejected.
+    Rejected,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cmd::run(cli) {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Rejected) => ExitCode::from(1),
+        Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {error:#}");
+            for hint in output::hints(&error) {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

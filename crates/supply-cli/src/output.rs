@@ -1,0 +1,50 @@
+//! Where results go: data to standard output or to a file written atomically, messages to
+//! standard error; and the `hint:` lines printed under known errors.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use supply_core::fsio;
+use supply_core::sbom::SbomError;
+
+/// Writes a document to `path` atomically, or to standard output when `path` is `None`.
+pub(crate) fn write_document(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match path {
+        Some(path) => fsio::write_atomic(path, text.as_bytes())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .context("writing to standard output")?;
+            stdout.flush().context("writing to standard output")?;
+        }
+    }
+    Ok(())
+}
+
+/// A closed pipe (`supply sbom | head`) is not an error worth reporting.
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Suggestions for errors a user can fix.
+pub(crate) fn hints(error: &anyhow::Error) -> Vec<&'static str> {
+    let mut hints = Vec::new();
+    for cause in error.chain() {
+        match cause.downcast_ref::<SbomError>() {
+            Some(SbomError::NoLockfiles { .. }) => hints.push(
+                "run `cargo generate-lockfile`, `uv lock` or `npm install --package-lock-only` first",
+            ),
+            Some(SbomError::InvalidSourceDateEpoch { .. }) => {
+                hints.push("unset SOURCE_DATE_EPOCH or set it to seconds since 1970, e.g. `git log -1 --format=%ct`");
+            }
+            _ => {}
+        }
+    }
+    hints
+}

@@ -1,0 +1,25 @@
+//! `supply-core`: the library behind the `supply` command and the C API.
+//!
+//! It owns all of the logic; the CLI and the FFI only parse their inputs, call in here and
+//! render the result. Today it builds CycloneDX SBOMs from lockfiles, read offline:
+//!
+//! ```
+//! use supply_core::sbom::{self, BuildOptions, Ecosystem};
+//!
+//! let lock = "version = 4\n[[package]]\nname = \"demo\"\nversion = \"0.1.0\"\n";
+//! let graph = sbom::parse_lockfile(Ecosystem::Cargo, lock)?;
+//! let bom = sbom::Builder::new(BuildOptions::default())
+//!     .add("Cargo.lock", graph)
+//!     .build("demo");
+//! assert!(bom.to_json().contains("\"specVersion\": \"1.6\""));
+//! assert!(sbom::validate(bom.to_json().as_bytes())?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod fsio;
+pub mod purl;
+pub mod sbom;
+
+pub use error::ErrorKind;

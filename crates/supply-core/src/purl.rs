@@ -1,0 +1,154 @@
+//! Package URLs (purl-spec), built in canonical form.
+//!
+//! Only construction is needed here: parsers know the parts, and the canonical string is what
+//! consumers such as vulnerability matchers compare. Encoding follows the spec: every byte
+//! outside `A-Z a-z 0-9 . - _ ~` is percent-encoded except `:`, qualifier keys are lower-case
+//! and sorted, empty qualifier values are dropped.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write};
+
+/// A package URL under construction.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Purl {
+    ty: &'static str,
+    namespace: Option<String>,
+    name: String,
+    version: Option<String>,
+    qualifiers: BTreeMap<&'static str, String>,
+}
+
+impl Purl {
+    /// A purl of type `ty` (`cargo`, `npm`, `pypi`) for `name`.
+    pub fn new(ty: &'static str, name: impl Into<String>) -> Self {
+        Self {
+            ty,
+            namespace: None,
+            name: name.into(),
+            version: None,
+            qualifiers: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the namespace (an npm scope, with its `@`).
+    #[must_use]
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets the version, if there is one.
+    #[must_use]
+    pub fn version(mut self, version: Option<&str>) -> Self {
+        self.version = version.map(str::to_owned);
+        self
+    }
+
+    /// Adds a qualifier; an empty value is dropped, as the spec requires.
+    #[must_use]
+    pub fn qualifier(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if !value.is_empty() {
+            self.qualifiers.insert(key, value);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pkg:{}/", self.ty)?;
+        if let Some(namespace) = &self.namespace {
+            for segment in namespace.split('/') {
+                write_encoded(f, segment)?;
+                f.write_char('/')?;
+            }
+        }
+        write_encoded(f, &self.name)?;
+        if let Some(version) = &self.version {
+            f.write_char('@')?;
+            write_encoded(f, version)?;
+        }
+        for (i, (key, value)) in self.qualifiers.iter().enumerate() {
+            f.write_char(if i == 0 { '?' } else { '&' })?;
+            f.write_str(key)?;
+            f.write_char('=')?;
+            write_encoded(f, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Normalizes a Python distribution name as PEP 503 does (lower case, runs of `-_.` → `-`).
+pub fn normalize_pypi_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_separator_run = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_separator_run {
+                out.push('-');
+            }
+            in_separator_run = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_separator_run = false;
+        }
+    }
+    out
+}
+
+fn write_encoded(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b':') {
+            f.write_char(char::from(byte))?;
+        } else {
+            write!(f, "%{byte:02X}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_purl_is_plain() {
+        let purl = Purl::new("cargo", "rand").version(Some("0.7.2"));
+        assert_eq!(purl.to_string(), "pkg:cargo/rand@0.7.2");
+    }
+
+    #[test]
+    fn npm_scope_is_percent_encoded() {
+        let purl = Purl::new("npm", "node")
+            .namespace("@types")
+            .version(Some("20.1.0"));
+        assert_eq!(purl.to_string(), "pkg:npm/%40types/node@20.1.0");
+    }
+
+    #[test]
+    fn qualifiers_are_sorted_and_encoded_but_colons_are_kept() {
+        let purl = Purl::new("npm", "mypackage")
+            .version(Some("12.4.5"))
+            .qualifier("vcs_url", "git://host.com/path/to/repo.git@4345abcd34343")
+            .qualifier("download_url", "")
+            .qualifier("checksum", "sha256:ab");
+        assert_eq!(
+            purl.to_string(),
+            "pkg:npm/mypackage@12.4.5?checksum=sha256:ab&vcs_url=git:%2F%2Fhost.com%2Fpath%2Fto%2Frepo.git%404345abcd34343"
+        );
+    }
+
+    #[test]
+    fn plus_and_space_are_encoded() {
+        let purl = Purl::new("cargo", "x").version(Some("1.0.0+build 1"));
+        assert_eq!(purl.to_string(), "pkg:cargo/x@1.0.0%2Bbuild%201");
+    }
+
+    #[test]
+    fn pypi_names_follow_pep_503() {
+        assert_eq!(normalize_pypi_name("Django_package"), "django-package");
+        assert_eq!(normalize_pypi_name("zope.interface"), "zope-interface");
+        assert_eq!(normalize_pypi_name("a__-.b"), "a-b");
+    }
+}

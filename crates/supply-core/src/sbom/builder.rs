@@ -1,0 +1,326 @@
+//! Dependency graphs → one CycloneDX [`Bom`], deterministically.
+//!
+//! Identity: a package's `bom-ref` is its purl, or for local packages `<lockfile>#<id>`; so the
+//! same package seen twice (nested npm copies, two lockfiles) becomes one component with the
+//! union of its edges and the strongest scope, and refs never depend on counters or randomness.
+//! Every array is sorted. The serial number is a UUID derived from the document's own bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use super::cyclonedx::{
+    self, Bom, Component, Dependency, HashValue, Lifecycle, Metadata, Property, Tools,
+};
+use super::graph::{DepGraph, ExternalReference, Hash, ReferenceKind, Scope};
+use super::time::Timestamp;
+
+/// CycloneDX specification versions we emit.
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub enum SpecVersion {
+    /// CycloneDX 1.5.
+    V1_5,
+    /// CycloneDX 1.6 (the default).
+    #[default]
+    V1_6,
+}
+
+impl SpecVersion {
+    /// `"1.5"` or `"1.6"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1_5 => "1.5",
+            Self::V1_6 => "1.6",
+        }
+    }
+
+    /// Parses `"1.5"` or `"1.6"`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "1.5" => Some(Self::V1_5),
+            "1.6" => Some(Self::V1_6),
+            _ => None,
+        }
+    }
+}
+
+/// How to build the document.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildOptions {
+    /// Which CycloneDX version to write.
+    pub spec_version: SpecVersion,
+    /// Leave out components only needed for development (scope `excluded`).
+    pub exclude_dev: bool,
+    /// `metadata.timestamp`; `None` leaves it out.
+    pub timestamp: Option<Timestamp>,
+}
+
+/// Collects dependency graphs and turns them into one BOM.
+#[derive(Debug)]
+pub struct Builder {
+    options: BuildOptions,
+    entries: BTreeMap<String, Entry>,
+    roots: BTreeSet<String>,
+    lockfiles: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    name: String,
+    group: Option<String>,
+    version: Option<String>,
+    purl: Option<String>,
+    scope: Option<Scope>,
+    license: Option<String>,
+    hashes: BTreeSet<Hash>,
+    external_references: BTreeSet<ExternalReference>,
+    properties: BTreeSet<(String, String)>,
+    depends_on: BTreeSet<String>,
+}
+
+/// The ref of the synthetic root that stands for the whole input when it has several roots.
+const SYNTHETIC_ROOT: &str = "supply:root";
+
+impl Builder {
+    /// A builder with these options.
+    pub fn new(options: BuildOptions) -> Self {
+        Self {
+            options,
+            entries: BTreeMap::new(),
+            roots: BTreeSet::new(),
+            lockfiles: Vec::new(),
+        }
+    }
+
+    /// Adds the graph of the lockfile at `lockfile` (a path relative to the input, used in
+    /// the refs of local packages).
+    #[must_use]
+    pub fn add(mut self, lockfile: &str, graph: DepGraph) -> Self {
+        self.lockfiles.push(lockfile.to_owned());
+        let refs: Vec<String> = graph
+            .packages
+            .iter()
+            .map(|p| match (&p.purl, &p.local) {
+                (Some(purl), _) => purl.clone(),
+                (None, local) => format!("{lockfile}#{}", local.as_deref().unwrap_or(&p.name)),
+            })
+            .collect();
+        let is_root: BTreeSet<usize> = graph.roots.iter().copied().collect();
+        for (i, package) in graph.packages.into_iter().enumerate() {
+            let entry = self.entries.entry(refs[i].clone()).or_default();
+            entry.name = package.name;
+            entry.group = package.group;
+            entry.version = package.version;
+            entry.purl = package.purl;
+            entry.license = entry.license.take().or(package.license);
+            if !is_root.contains(&i) {
+                entry.scope = Some(entry.scope.map_or(package.scope, |s| s.min(package.scope)));
+            }
+            entry.hashes.extend(package.hashes);
+            entry
+                .external_references
+                .extend(package.external_references);
+            entry.properties.extend(package.properties);
+        }
+        for (from, to) in graph.edges {
+            if from != to
+                && let Some(entry) = self.entries.get_mut(&refs[from])
+            {
+                entry.depends_on.insert(refs[to].clone());
+            }
+        }
+        for root in graph.roots {
+            // A root is the project itself, never a dev or optional dependency of it.
+            if let Some(entry) = self.entries.get_mut(&refs[root]) {
+                entry.scope = None;
+            }
+            self.roots.insert(refs[root].clone());
+        }
+        self
+    }
+
+    /// Builds the document; `input_name` names the synthetic root when there are several roots.
+    pub fn build(mut self, input_name: &str) -> Bom {
+        if self.options.exclude_dev {
+            self.entries
+                .retain(|r, e| e.scope != Some(Scope::Excluded) || self.roots.contains(r));
+            let kept: BTreeSet<String> = self.entries.keys().cloned().collect();
+            for entry in self.entries.values_mut() {
+                entry.depends_on.retain(|r| kept.contains(r));
+            }
+        }
+        let spec = self.options.spec_version;
+        let (root_ref, root_component, root_depends_on) = if self.roots.len() == 1 {
+            let root_ref = self.roots.iter().next().cloned().unwrap_or_default();
+            let entry = self.entries.remove(&root_ref).unwrap_or_default();
+            let depends_on = entry.depends_on.clone();
+            let mut component = to_component(&root_ref, entry, spec);
+            component.kind = "application";
+            (root_ref, component, depends_on)
+        } else {
+            let component = Component {
+                kind: "application",
+                bom_ref: Some(SYNTHETIC_ROOT.to_owned()),
+                group: None,
+                name: input_name.to_owned(),
+                version: None,
+                scope: None,
+                hashes: Vec::new(),
+                licenses: Vec::new(),
+                purl: None,
+                external_references: Vec::new(),
+                properties: Vec::new(),
+            };
+            (SYNTHETIC_ROOT.to_owned(), component, self.roots.clone())
+        };
+
+        let mut dependencies = Vec::with_capacity(self.entries.len() + 1);
+        dependencies.push(Dependency {
+            reference: root_ref,
+            depends_on: root_depends_on.into_iter().collect(),
+        });
+        let mut components = Vec::with_capacity(self.entries.len());
+        for (bom_ref, mut entry) in self.entries {
+            dependencies.push(Dependency {
+                reference: bom_ref.clone(),
+                depends_on: std::mem::take(&mut entry.depends_on).into_iter().collect(),
+            });
+            components.push(to_component(&bom_ref, entry, spec));
+        }
+        dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
+
+        let mut properties: Vec<Property> = self
+            .lockfiles
+            .iter()
+            .map(|l| Property {
+                name: "supply:lockfile".into(),
+                value: l.clone(),
+            })
+            .collect();
+        if self
+            .options
+            .timestamp
+            .is_some_and(Timestamp::is_reproducible)
+        {
+            properties.push(Property {
+                name: "cdx:reproducible".into(),
+                value: "true".into(),
+            });
+        }
+        properties.sort_by(|a, b| (&a.name, &a.value).cmp(&(&b.name, &b.value)));
+
+        let mut bom = Bom {
+            schema: match spec {
+                SpecVersion::V1_5 => "http://cyclonedx.org/schema/bom-1.5.schema.json",
+                SpecVersion::V1_6 => "http://cyclonedx.org/schema/bom-1.6.schema.json",
+            },
+            bom_format: "CycloneDX",
+            spec_version: spec.as_str(),
+            serial_number: None,
+            version: 1,
+            metadata: Metadata {
+                timestamp: self.options.timestamp.map(Timestamp::to_rfc3339),
+                lifecycles: vec![Lifecycle { phase: "pre-build" }],
+                tools: Tools {
+                    components: vec![tool_component()],
+                },
+                component: root_component,
+                properties,
+            },
+            components,
+            dependencies,
+        };
+        bom.serial_number = Some(content_uuid(bom.to_json().as_bytes()));
+        bom
+    }
+}
+
+fn to_component(bom_ref: &str, entry: Entry, spec: SpecVersion) -> Component {
+    let acknowledgement = (spec == SpecVersion::V1_6).then_some("declared");
+    let hash_values = |hashes: &BTreeSet<Hash>| -> Vec<HashValue> {
+        hashes
+            .iter()
+            .map(|h| HashValue {
+                alg: h.alg.cyclonedx_name(),
+                content: h.hex.clone(),
+            })
+            .collect()
+    };
+    Component {
+        kind: "library",
+        bom_ref: Some(bom_ref.to_owned()),
+        group: entry.group,
+        name: entry.name,
+        version: entry.version,
+        scope: entry.scope.map(|s| match s {
+            Scope::Required => "required",
+            Scope::Optional => "optional",
+            Scope::Excluded => "excluded",
+        }),
+        hashes: hash_values(&entry.hashes),
+        licenses: entry
+            .license
+            .iter()
+            .map(|l| cyclonedx::license_choice(l, acknowledgement))
+            .collect(),
+        purl: entry.purl,
+        external_references: entry
+            .external_references
+            .iter()
+            .map(|r| cyclonedx::ExternalReference {
+                url: cyclonedx::iri_reference(&r.url),
+                kind: match (r.kind, spec) {
+                    (ReferenceKind::Distribution, _)
+                    | (ReferenceKind::SourceDistribution, SpecVersion::V1_5) => "distribution",
+                    (ReferenceKind::SourceDistribution, SpecVersion::V1_6) => "source-distribution",
+                    (ReferenceKind::Vcs, _) => "vcs",
+                },
+                hashes: hash_values(&r.hashes.iter().cloned().collect()),
+            })
+            .collect(),
+        properties: entry
+            .properties
+            .into_iter()
+            .map(|(name, value)| Property { name, value })
+            .collect(),
+    }
+}
+
+fn tool_component() -> Component {
+    Component {
+        kind: "application",
+        bom_ref: None,
+        group: None,
+        name: "supply".into(),
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+        scope: None,
+        hashes: Vec::new(),
+        licenses: Vec::new(),
+        purl: None,
+        external_references: Vec::new(),
+        properties: Vec::new(),
+    }
+}
+
+/// A UUID (version 8, RFC 9562 "custom") from the SHA-256 of the content: the same document
+/// always gets the same serial, a different one a different serial.
+fn content_uuid(content: &[u8]) -> String {
+    let digest = Sha256::digest(content);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+#[path = "builder_tests.rs"]
+mod tests;

@@ -1,0 +1,246 @@
+//! Our own serde model of the CycloneDX 1.5/1.6 JSON we emit.
+//!
+//! `cyclonedx-bom` 0.8 stops at 1.5, and we need 1.6 and byte-stable output, so the model is
+//! small and ours: only the fields we fill, declared in the order the specification lists them,
+//! optional ones skipped when empty so the output stays valid and compact.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+/// A CycloneDX document, ready to serialize.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bom {
+    #[serde(rename = "$schema")]
+    pub(crate) schema: &'static str,
+    pub(crate) bom_format: &'static str,
+    pub(crate) spec_version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) serial_number: Option<String>,
+    pub(crate) version: u32,
+    pub(crate) metadata: Metadata,
+    pub(crate) components: Vec<Component>,
+    pub(crate) dependencies: Vec<Dependency>,
+}
+
+impl Bom {
+    /// Pretty JSON (two-space indent, `\n` line ends, trailing newline): the canonical output.
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs of strings into memory cannot fail.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Number of components, not counting `metadata.component`.
+    pub fn component_count(&self) -> usize {
+        self.components.len()
+    }
+
+    /// Number of dependency edges (`dependsOn` entries over all nodes).
+    pub fn edge_count(&self) -> usize {
+        self.dependencies.iter().map(|d| d.depends_on.len()).sum()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Metadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) timestamp: Option<String>,
+    pub(crate) lifecycles: Vec<Lifecycle>,
+    pub(crate) tools: Tools,
+    pub(crate) component: Component,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) properties: Vec<Property>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Lifecycle {
+    pub(crate) phase: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Tools {
+    pub(crate) components: Vec<Component>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Component {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    pub(crate) bom_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) group: Option<String>,
+    pub(crate) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) hashes: Vec<HashValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) licenses: Vec<LicenseChoice>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) purl: Option<String>,
+    #[serde(rename = "externalReferences", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) external_references: Vec<ExternalReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) properties: Vec<Property>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct HashValue {
+    pub(crate) alg: &'static str,
+    pub(crate) content: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum LicenseChoice {
+    License {
+        license: License,
+    },
+    Expression {
+        expression: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        acknowledgement: Option<&'static str>,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct License {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) acknowledgement: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ExternalReference {
+    pub(crate) url: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) hashes: Vec<HashValue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Property {
+    pub(crate) name: String,
+    pub(crate) value: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Dependency {
+    #[serde(rename = "ref")]
+    pub(crate) reference: String,
+    pub(crate) depends_on: Vec<String>,
+}
+
+/// Classifies a license string from a lockfile: a known SPDX id (case fixed), an SPDX
+/// expression, or else a free-text name. Only ids in the schema's list may go in `id`.
+pub(crate) fn license_choice(text: &str, acknowledgement: Option<&'static str>) -> LicenseChoice {
+    if let Some(id) = spdx_ids().get(&text.to_ascii_lowercase()) {
+        return LicenseChoice::License {
+            license: License {
+                id: Some(id.clone()),
+                name: None,
+                acknowledgement,
+            },
+        };
+    }
+    let is_expression = text.contains(" OR ")
+        || text.contains(" AND ")
+        || text.contains(" WITH ")
+        || (text.starts_with('(') && text.ends_with(')'));
+    if is_expression {
+        LicenseChoice::Expression {
+            expression: text.to_owned(),
+            acknowledgement,
+        }
+    } else {
+        LicenseChoice::License {
+            license: License {
+                id: None,
+                name: Some(text.to_owned()),
+                acknowledgement,
+            },
+        }
+    }
+}
+
+/// Makes a URL from a lockfile a valid IRI reference (the schema's `iri-reference` format):
+/// bytes that may not appear there (controls, space, `"<>\\^`{|}`, non-ASCII, a `%` that starts
+/// no escape) are percent-encoded; everything else is kept as written.
+pub(crate) fn iri_reference(url: &str) -> String {
+    let bytes = url.as_bytes();
+    let mut out = String::with_capacity(url.len());
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape_start = byte == b'%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        let allowed = byte.is_ascii_graphic() && !b"\"<>\\^`{|}%".contains(&byte);
+        if allowed || escape_start {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// SPDX license ids from the embedded schema, keyed by lower case.
+fn spdx_ids() -> &'static HashMap<String, String> {
+    static IDS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(super::validate::SPDX_SCHEMA).unwrap_or_default();
+        let ids = schema.get("enum").and_then(serde_json::Value::as_array);
+        ids.into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .map(|id| (id.to_ascii_lowercase(), id.to_owned()))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_become_iri_references() {
+        assert_eq!(
+            iri_reference("https://a.example/x%20y.whl"),
+            "https://a.example/x%20y.whl"
+        );
+        assert_eq!(
+            iri_reference("https://a.example/a b^c%zz"),
+            "https://a.example/a%20b%5Ec%25zz"
+        );
+        assert_eq!(iri_reference("file:./ü"), "file:./%C3%BC");
+    }
+
+    #[test]
+    fn licenses_are_classified() {
+        let json = |choice: LicenseChoice| serde_json::to_string(&choice).unwrap();
+        assert_eq!(
+            json(license_choice("mit", None)),
+            r#"{"license":{"id":"MIT"}}"#
+        );
+        assert_eq!(
+            json(license_choice("MIT OR Apache-2.0", Some("declared"))),
+            r#"{"expression":"MIT OR Apache-2.0","acknowledgement":"declared"}"#
+        );
+        assert_eq!(
+            json(license_choice("SEE LICENSE IN LICENSE.txt", None)),
+            r#"{"license":{"name":"SEE LICENSE IN LICENSE.txt"}}"#
+        );
+    }
+}

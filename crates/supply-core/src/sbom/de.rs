@@ -1,0 +1,105 @@
+//! Deserialization helpers shared by the parsers: strict maps and error locations.
+//!
+//! serde's maps silently keep the last of two equal keys; a lockfile with a duplicated
+//! package key is corrupt or tampered with, so JSON maps are read through [`UniqueMap`],
+//! which refuses duplicates (serde_json then reports the line and column).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::LockfileError;
+
+/// A JSON object kept in document order, refusing duplicate keys.
+#[derive(Debug)]
+pub(crate) struct UniqueMap<V>(pub(crate) Vec<(String, V)>);
+
+impl<V> Default for UniqueMap<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+/// The keys of a JSON object whose values we do not need (dependency name → range).
+pub(crate) type KeySet = UniqueMap<IgnoredAny>;
+
+impl<V> UniqueMap<V> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = UniqueMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, V)> =
+                    Vec::with_capacity(access.size_hint().unwrap_or(0));
+                let mut seen = std::collections::HashSet::with_capacity(entries.capacity());
+                while let Some(key) = access.next_key::<String>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate key `{key}`"
+                        )));
+                    }
+                    let value = access.next_value()?;
+                    entries.push((key, value));
+                }
+                Ok(UniqueMap(entries))
+            }
+        }
+
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// Turns a serde_json error into a located syntax error.
+pub(crate) fn json_error(error: &serde_json::Error) -> LockfileError {
+    let text = error.to_string();
+    // serde_json appends " at line L column C"; we report the location in our own fields.
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    };
+    LockfileError::Syntax {
+        line: error.line().max(1),
+        column: error.column().max(1),
+        message,
+    }
+}
+
+/// Turns a TOML error into a located syntax error.
+pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> LockfileError {
+    let offset = error.span().map_or(0, |span| span.start);
+    LockfileError::at_offset(text, offset, error.message().trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused_with_location() {
+        let err = serde_json::from_str::<UniqueMap<u32>>("{\n\"a\": 1,\n\"a\": 2}").unwrap_err();
+        let LockfileError::Syntax { line, message, .. } = json_error(&err) else {
+            panic!("expected a syntax error");
+        };
+        assert_eq!(line, 3);
+        assert_eq!(message, "duplicate key `a`");
+    }
+
+    #[test]
+    fn order_is_kept() {
+        let map: UniqueMap<u32> = serde_json::from_str(r#"{"b": 1, "a": 2}"#).unwrap();
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["b", "a"]);
+    }
+}

@@ -1,0 +1,206 @@
+use super::*;
+
+const V3: &str = r#"{
+  "name": "root-app",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "root-app",
+      "version": "1.0.0",
+      "license": "MIT",
+      "workspaces": ["packages/*"],
+      "dependencies": { "a": "^1.0.0", "my-lodash": "npm:lodash@4.17.21" },
+      "devDependencies": { "@types/node": "^20.0.0" },
+      "optionalDependencies": { "fsevents": "^2.0.0" }
+    },
+    "node_modules/a": {
+      "version": "1.0.0",
+      "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+      "integrity": "sha512-7f6e61Nll7OGhIOhTG2QCGHgbzJbsCzq5EOq6jvT6mT0w1mbk9lwFo4n5o8Yu2CO/Iv6BgJ8IwEgo+kBjqEryw==",
+      "license": { "type": "ISC" },
+      "dependencies": { "b": "^2.0.0" }
+    },
+    "node_modules/a/node_modules/b": {
+      "version": "2.0.0",
+      "resolved": "https://npm.example.com/repo/b/-/b-2.0.0.tgz",
+      "integrity": "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk="
+    },
+    "node_modules/b": {
+      "version": "1.0.0",
+      "resolved": "https://registry.npmjs.org/b/-/b-1.0.0.tgz"
+    },
+    "node_modules/my-lodash": {
+      "name": "lodash",
+      "version": "4.17.21",
+      "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz"
+    },
+    "node_modules/@types/node": {
+      "version": "20.1.0",
+      "resolved": "https://registry.npmjs.org/@types/node/-/node-20.1.0.tgz",
+      "dev": true,
+      "dependencies": { "undici-types": "~5.0.0" }
+    },
+    "node_modules/undici-types": { "version": "5.0.0", "dev": true },
+    "node_modules/fsevents": { "version": "2.3.3", "optional": true },
+    "node_modules/ws-one": { "resolved": "packages/one", "link": true },
+    "packages/one": {
+      "name": "ws-one",
+      "version": "0.1.0",
+      "dependencies": { "b": "^1.0.0", "gitdep": "github:o/r" }
+    },
+    "node_modules/gitdep": {
+      "version": "3.0.0",
+      "resolved": "git+ssh://git@github.com/o/r.git#0123456789abcdef0123456789abcdef01234567"
+    }
+  }
+}"#;
+
+fn by_path<'a>(graph: &'a DepGraph, path: &str) -> (usize, &'a Package) {
+    graph
+        .packages
+        .iter()
+        .enumerate()
+        .find(|(_, p)| {
+            p.local.as_deref() == Some(path)
+                || p.properties
+                    .iter()
+                    .any(|(k, v)| k == "cdx:npm:package:path" && v == path)
+        })
+        .unwrap()
+}
+
+#[test]
+fn node_resolution_picks_the_nearest_copy() {
+    let graph = parse(V3).unwrap();
+    let (a, _) = by_path(&graph, "node_modules/a");
+    let (nested_b, _) = by_path(&graph, "node_modules/a/node_modules/b");
+    let (top_b, _) = by_path(&graph, "node_modules/b");
+    let (one, _) = by_path(&graph, "packages/one");
+    assert!(graph.edges.contains(&(a, nested_b)));
+    assert!(!graph.edges.contains(&(a, top_b)));
+    assert!(graph.edges.contains(&(one, top_b)));
+    assert!(graph.warnings.is_empty(), "{:?}", graph.warnings);
+}
+
+#[test]
+fn root_depends_on_workspaces_and_dev_dependencies() {
+    let graph = parse(V3).unwrap();
+    let (root, root_pkg) = by_path(&graph, ".");
+    let (one, one_pkg) = by_path(&graph, "packages/one");
+    let (types, _) = by_path(&graph, "node_modules/@types/node");
+    assert_eq!(graph.roots, vec![root]);
+    assert_eq!(root_pkg.license.as_deref(), Some("MIT"));
+    assert!(graph.edges.contains(&(root, one)));
+    assert!(graph.edges.contains(&(root, types)));
+    assert_eq!(one_pkg.name, "ws-one");
+    assert_eq!(one_pkg.purl, None);
+}
+
+#[test]
+fn purls_hashes_scopes_and_aliases() {
+    let graph = parse(V3).unwrap();
+    let a = by_path(&graph, "node_modules/a").1;
+    assert_eq!(a.purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+    assert_eq!(a.license.as_deref(), Some("ISC"));
+    assert_eq!(a.hashes[0].alg, HashAlg::Sha512);
+    assert_eq!(a.hashes[0].hex.len(), 128);
+    let nested_b = by_path(&graph, "node_modules/a/node_modules/b").1;
+    assert_eq!(
+        nested_b.purl.as_deref(),
+        Some("pkg:npm/b@2.0.0?repository_url=https:%2F%2Fnpm.example.com%2Frepo")
+    );
+    assert_eq!(
+        nested_b.hashes[0].hex,
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+    );
+    let alias = by_path(&graph, "node_modules/my-lodash").1;
+    assert_eq!(alias.purl.as_deref(), Some("pkg:npm/lodash@4.17.21"));
+    let types = by_path(&graph, "node_modules/@types/node").1;
+    assert_eq!(types.purl.as_deref(), Some("pkg:npm/%40types/node@20.1.0"));
+    assert_eq!(types.scope, Scope::Excluded);
+    assert_eq!(
+        by_path(&graph, "node_modules/fsevents").1.scope,
+        Scope::Optional
+    );
+    let git = by_path(&graph, "node_modules/gitdep").1;
+    assert_eq!(
+        git.purl.as_deref(),
+        Some(
+            "pkg:npm/gitdep@3.0.0?vcs_url=git%2Bssh:%2F%2Fgit%40github.com%2Fo%2Fr.git%400123456789abcdef0123456789abcdef01234567"
+        )
+    );
+}
+
+#[test]
+fn v1_tree_is_resolved_like_v3() {
+    let v1 = r#"{
+      "name": "old", "version": "1.0.0", "lockfileVersion": 1, "requires": true,
+      "dependencies": {
+        "a": { "version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+               "integrity": "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=", "requires": { "b": "^2.0.0" },
+               "dependencies": { "b": { "version": "2.0.0" } } },
+        "b": { "version": "1.0.0", "dev": true },
+        "alias": { "version": "npm:real@3.0.0" }
+      }
+    }"#;
+    let graph = parse(v1).unwrap();
+    assert_eq!(graph.format_version, "1");
+    let (root, _) = by_path(&graph, ".");
+    let (a, _) = by_path(&graph, "node_modules/a");
+    let (nested_b, _) = by_path(&graph, "node_modules/a/node_modules/b");
+    let (top_b, top_b_pkg) = by_path(&graph, "node_modules/b");
+    assert!(graph.edges.contains(&(a, nested_b)));
+    assert!(graph.edges.contains(&(root, a)));
+    assert!(graph.edges.contains(&(root, top_b)));
+    assert_eq!(top_b_pkg.scope, Scope::Excluded);
+    assert_eq!(
+        by_path(&graph, "node_modules/alias").1.purl.as_deref(),
+        Some("pkg:npm/real@3.0.0")
+    );
+}
+
+#[test]
+fn missing_required_dependency_is_a_warning() {
+    let text = r#"{"lockfileVersion": 3, "packages": {"": {"dependencies": {"gone": "1"}}}}"#;
+    let graph = parse(text).unwrap();
+    assert_eq!(graph.warnings.len(), 1);
+    assert!(graph.warnings[0].contains("gone"));
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    let dup = "{\"lockfileVersion\": 3, \"packages\": {\n\"\": {},\n\"\": {}}}";
+    let err = parse(dup).unwrap_err();
+    assert!(
+        matches!(err, LockfileError::Syntax { line: 3, .. }),
+        "{err:?}"
+    );
+    assert!(matches!(
+        parse(r#"{"lockfileVersion": 7, "packages": {}}"#),
+        Err(LockfileError::UnsupportedVersion { .. })
+    ));
+    assert!(matches!(
+        parse(r#"{"lockfileVersion": "3", "packages": {}}"#),
+        Err(LockfileError::UnsupportedVersion { .. })
+    ));
+    let bad_integrity = r#"{"lockfileVersion": 3, "packages": {"node_modules/x": {"version": "1", "integrity": "md5-AAAA"}}}"#;
+    assert!(matches!(
+        parse(bad_integrity),
+        Err(LockfileError::InvalidField {
+            field: "integrity",
+            ..
+        })
+    ));
+    let wrong_type =
+        "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/x\": {\"dev\": \"yes\"}}}";
+    assert!(matches!(
+        parse(wrong_type),
+        Err(LockfileError::Syntax { line: 1, .. })
+    ));
+    assert!(matches!(
+        parse("{\"packages\": "),
+        Err(LockfileError::Syntax { .. })
+    ));
+}

@@ -1,0 +1,123 @@
+//! npm lockfile v1 (npm 5–6) and older shrinkwraps: the nested `dependencies` tree.
+//!
+//! Each entry sits at `<parent>/node_modules/<name>`, exactly as npm 7's arborist maps it, and
+//! its `requires` are resolved with the same walk as v2/v3 (see `npm`). v1 does not record the
+//! root's own dependencies, so the root depends on every top-level package nothing else needs.
+
+use serde::Deserialize;
+
+use super::LockfileError;
+use super::de::{KeySet, UniqueMap, json_error};
+use super::graph::DepGraph;
+use super::npm::{Node, build};
+
+#[derive(Deserialize)]
+struct RawLock {
+    name: Option<String>,
+    version: Option<String>,
+    #[serde(default)]
+    dependencies: UniqueMap<RawDependency>,
+}
+
+#[derive(Deserialize)]
+struct RawDependency {
+    version: Option<String>,
+    resolved: Option<String>,
+    integrity: Option<String>,
+    #[serde(default)]
+    dev: bool,
+    #[serde(default)]
+    optional: bool,
+    #[serde(default)]
+    bundled: bool,
+    #[serde(default)]
+    requires: KeySet,
+    #[serde(default)]
+    dependencies: UniqueMap<RawDependency>,
+}
+
+/// Parses a v1 (or version-less) lockfile.
+pub(super) fn parse(text: &str, version: Option<u64>) -> Result<DepGraph, LockfileError> {
+    let raw: RawLock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let mut nodes = vec![Node {
+        location: String::new(),
+        name: raw.name.unwrap_or_else(|| "root".to_owned()),
+        version: raw.version,
+        ..Node::default()
+    }];
+    flatten("", raw.dependencies, &mut nodes)?;
+    let format_version =
+        version.map_or_else(|| "0 (no lockfileVersion)".to_owned(), |v| v.to_string());
+    let mut graph = build(nodes, format_version)?;
+    let root = graph.roots.first().copied().unwrap_or_default();
+    let mut has_dependent = vec![false; graph.packages.len()];
+    for &(_, to) in &graph.edges {
+        has_dependent[to] = true;
+    }
+    let top_level: Vec<usize> = (0..graph.packages.len())
+        .filter(|&i| i != root && !has_dependent[i])
+        .filter(|&i| {
+            graph.packages[i]
+                .properties
+                .iter()
+                .any(|(k, v)| k == "cdx:npm:package:path" && !v.contains("/node_modules/"))
+        })
+        .collect();
+    graph
+        .edges
+        .extend(top_level.into_iter().map(|to| (root, to)));
+    Ok(graph.finish())
+}
+
+fn flatten(
+    parent: &str,
+    dependencies: UniqueMap<RawDependency>,
+    nodes: &mut Vec<Node>,
+) -> Result<(), LockfileError> {
+    for (key, dependency) in dependencies.0 {
+        let location = if parent.is_empty() {
+            format!("node_modules/{key}")
+        } else {
+            format!("{parent}/node_modules/{key}")
+        };
+        let mut node = Node {
+            location: location.clone(),
+            name: key,
+            resolved: dependency.resolved,
+            integrity: dependency.integrity,
+            dev: dependency.dev,
+            optional: dependency.optional,
+            bundled: dependency.bundled,
+            required: dependency.requires.keys().map(str::to_owned).collect(),
+            ..Node::default()
+        };
+        // `version` is a semver, or an alias (`npm:real@1.0.0`), git URL or `file:` spec.
+        match dependency.version {
+            Some(version) if version.starts_with("npm:") => {
+                let spec = &version[4..];
+                let at = spec[1..].find('@').map(|i| i + 1);
+                if let Some(at) = at {
+                    node.name = spec[..at].to_owned();
+                    node.version = Some(spec[at + 1..].to_owned());
+                }
+            }
+            Some(version) if version.contains(':') => {
+                if node.resolved.is_none() {
+                    node.resolved = Some(version);
+                }
+            }
+            version => node.version = version,
+        }
+        // For git dependencies v1 writes the commit as `integrity`; it is not an SRI hash.
+        if node
+            .resolved
+            .as_deref()
+            .is_some_and(|r| r.starts_with("git"))
+        {
+            node.integrity = None;
+        }
+        nodes.push(node);
+        flatten(&location, dependency.dependencies, nodes)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real `supply` binary over real inputs (lockfiles made by cargo, uv
+//! and npm; later, a real registry). One test binary, so linking happens once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
+mod sbom_cli;
+mod sbom_fixtures;
+mod util;

@@ -1,0 +1,262 @@
+//! `supply sbom` as a user runs it: outputs, determinism, options, and bad input.
+
+use std::path::Path;
+
+use crate::util::{sbom_of, stderr, stdout, supply, supply_in, testdata};
+
+fn case(path: &str) -> std::path::PathBuf {
+    testdata().join("lockfiles").join(path)
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let lockfile = case("npm/workspaces/package-lock.json");
+    let (first, _) = sbom_of(&lockfile, &[]);
+    let (second, _) = sbom_of(&lockfile, &[]);
+    assert_eq!(first, second);
+    let sbom: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(sbom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    assert!(first.contains("\"cdx:reproducible\""));
+}
+
+#[test]
+fn output_file_is_written_and_matches_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sbom.json");
+    let lockfile = case("cargo/small/Cargo.lock");
+    let output = supply(&[
+        "sbom",
+        lockfile.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "nothing on stdout with -o");
+    let (expected, _) = sbom_of(&lockfile, &[]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), expected);
+}
+
+#[test]
+fn spec_version_1_5_is_valid_1_5() {
+    let (text, sbom) = sbom_of(&case("uv/workspace"), &["--spec-version", "1.5"]);
+    assert_eq!(sbom["specVersion"], "1.5");
+    assert!(
+        !text.contains("source-distribution"),
+        "1.5 has no source-distribution type"
+    );
+    assert!(!text.contains("acknowledgement"));
+}
+
+#[test]
+fn exclude_dev_removes_dev_only_packages() {
+    let dir = case("npm/workspaces");
+    let (_, all) = sbom_of(&dir, &[]);
+    let (_, prod) = sbom_of(&dir, &["--exclude-dev"]);
+    let scopes = |sbom: &serde_json::Value| -> Vec<String> {
+        sbom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["scope"].to_string())
+            .collect()
+    };
+    assert!(
+        scopes(&all).iter().any(|s| s == "\"excluded\""),
+        "fixture has dev packages"
+    );
+    assert!(!scopes(&prod).iter().any(|s| s == "\"excluded\""));
+    assert!(
+        prod["components"].as_array().unwrap().len() < all["components"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn directory_with_several_lockfiles_gives_one_sbom() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("cargo/small/Cargo.lock", "Cargo.lock"),
+        ("uv/small/uv.lock", "py/uv.lock"),
+        ("npm/v3-small/package-lock.json", "web/package-lock.json"),
+        (
+            "npm/v2/package-lock.json",
+            "web/node_modules/x/package-lock.json",
+        ),
+    ] {
+        let target = dir.path().join(to);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(case(from), target).unwrap();
+    }
+    let (_, sbom) = sbom_of(dir.path(), &[]);
+    let lockfiles: Vec<&str> = sbom["metadata"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "supply:lockfile")
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lockfiles,
+        ["Cargo.lock", "py/uv.lock", "web/package-lock.json"]
+    );
+    let purls: Vec<&str> = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    for prefix in ["pkg:cargo/", "pkg:pypi/", "pkg:npm/"] {
+        assert!(
+            purls.iter().any(|p| p.starts_with(prefix)),
+            "has {prefix} components"
+        );
+    }
+}
+
+#[test]
+fn validate_accepts_our_output_and_rejects_broken_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    let lockfile = case("cargo/workspace/Cargo.lock");
+    let output = supply(&[
+        "sbom",
+        lockfile.to_str().unwrap(),
+        "-o",
+        good.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let output = supply(&["sbom", "validate", good.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let text = std::fs::read_to_string(&good).unwrap();
+    let broken = text.replacen(
+        "\"dependsOn\": [\n",
+        "\"dependsOn\": [\n        \"ghost\",\n",
+        1,
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, broken.replace("\"SHA-256\"", "\"SHA-257\"")).unwrap();
+    let output = supply(&["sbom", "validate", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    assert!(
+        report.contains("\"ghost\" is not the bom-ref of any component"),
+        "{report}"
+    );
+    assert!(report.contains("SHA-257"), "{report}");
+
+    std::fs::write(&bad, "{\"bomFormat\": \"CycloneDX\"").unwrap();
+    let output = supply(&["sbom", "validate", bad.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "unreadable is an error, not a verdict"
+    );
+}
+
+/// Runs `supply sbom` on a broken lockfile and returns its error text, checking that it exits
+/// 2 and leaves no output file behind.
+fn rejected(file_name: &str, content: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let lockfile = dir.path().join(file_name);
+    std::fs::write(&lockfile, content).unwrap();
+    let out = dir.path().join("out.json");
+    let output = supply_in(dir.path(), &["sbom", file_name, "-o", "out.json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{file_name}: {}",
+        stderr(&output)
+    );
+    assert!(!out.exists(), "no output file after an error");
+    assert!(output.stdout.is_empty());
+    let message = stderr(&output);
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(
+        message.contains(file_name),
+        "error names the file: {message}"
+    );
+    message
+}
+
+#[test]
+fn bad_lockfiles_give_located_errors() {
+    let truncated = &std::fs::read(case("npm/v3-small/package-lock.json")).unwrap()[..200];
+    let message = rejected("package-lock.json", truncated);
+    assert!(message.contains("line "), "{message}");
+
+    let message = rejected(
+        "Cargo.lock",
+        b"version = 4\n[[package]]\nname = \"a\"\nname = \"b\"\n",
+    );
+    assert!(message.contains("line 4"), "{message}");
+
+    let message = rejected(
+        "uv.lock",
+        b"version = 1\n[[package]]\nname = \"a\"\n# \xff\xfe\n",
+    );
+    assert!(
+        message.contains("not UTF-8") && message.contains("line 4"),
+        "{message}"
+    );
+
+    let message = rejected(
+        "package-lock.json",
+        b"{\"lockfileVersion\": 3, \"packages\": {\"\": {\"dev\": 1}}}",
+    );
+    assert!(message.contains("invalid type"), "{message}");
+
+    let message = rejected("Cargo.lock", b"version = 99\n");
+    assert!(
+        message.contains("lockfile version 99 is not supported"),
+        "{message}"
+    );
+
+    let message = rejected("uv.lock", b"version = 2\n");
+    assert!(message.contains("not supported"), "{message}");
+}
+
+#[test]
+fn unknown_and_missing_inputs_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("yarn.lock"), "").unwrap();
+    let output = supply_in(dir.path(), &["sbom", "yarn.lock"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a lockfile supply reads"));
+
+    let output = supply_in(dir.path(), &["sbom", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("no Cargo.lock") && message.contains("hint:"),
+        "{message}"
+    );
+
+    let output = supply_in(dir.path(), &["sbom", "missing/Cargo.lock"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("missing/Cargo.lock"));
+}
+
+#[test]
+fn bad_source_date_epoch_is_an_error() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_supply"))
+        .args(["sbom", case("cargo/small").to_str().unwrap()])
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("SOURCE_DATE_EPOCH"));
+}
+
+#[test]
+fn sbom_of_this_repository() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock");
+    let (_, sbom) = sbom_of(&repo, &[]);
+    let names: Vec<&str> = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"supply-core"), "{names:?}");
+    assert!(names.contains(&"serde"));
+}

@@ -1,0 +1,80 @@
+//! Running the binary and finding fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fixed `SOURCE_DATE_EPOCH` so outputs are comparable byte for byte.
+pub(crate) const EPOCH: &str = "1700000000";
+
+pub(crate) fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+pub(crate) fn lockfile_cases(ecosystem: &str) -> Vec<PathBuf> {
+    let dir = testdata().join("lockfiles").join(ecosystem);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no fixtures under {}", dir.display());
+    cases
+}
+
+/// The lockfile inside a case directory.
+pub(crate) fn lockfile_in(case: &Path) -> PathBuf {
+    [
+        "Cargo.lock",
+        "uv.lock",
+        "npm-shrinkwrap.json",
+        "package-lock.json",
+    ]
+    .iter()
+    .map(|name| case.join(name))
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| panic!("no lockfile in {}", case.display()))
+}
+
+pub(crate) fn supply(args: &[&str]) -> Output {
+    supply_in(Path::new("."), args)
+}
+
+pub(crate) fn supply_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_supply"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("the supply binary runs")
+}
+
+pub(crate) fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Runs `supply sbom` on a path and returns the parsed SBOM, checking exit 0 and schema validity.
+pub(crate) fn sbom_of(path: &Path, extra: &[&str]) -> (String, serde_json::Value) {
+    let mut args = vec!["sbom", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = supply(&args);
+    assert!(
+        output.status.success(),
+        "supply sbom {} failed: {}",
+        path.display(),
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    let findings = supply_core::sbom::validate(text.as_bytes()).expect("validator runs");
+    assert!(
+        findings.is_empty(),
+        "{} gives an invalid SBOM: {findings:#?}",
+        path.display()
+    );
+    let json = serde_json::from_str(&text).expect("SBOM is JSON");
+    (text, json)
+}
