@@ -4,10 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Tools the tests call. Nothing yet beyond the Rust toolchain; the registry tests (issue 3)
-# add docker-registry, apache2-utils, skopeo and umoci here.
+# Tools the tests call: a real registry (CNCF distribution), htpasswd for its basic auth,
+# openssl for its test CA, umoci + skopeo to build and push images with another implementation.
 need_apt=()
+for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
+done
 if ((${#need_apt[@]})); then
+    echo "installing ${need_apt[*]}" >&2
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi

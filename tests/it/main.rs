@@ -2,6 +2,10 @@
 //! and npm; later, a real registry). One test binary, so linking happens once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
+mod fault_proxy;
+mod faults;
+mod registry;
+mod registry_fixture;
 mod sbom_cli;
 mod sbom_fixtures;
 mod util;

@@ -16,6 +16,66 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Write a CycloneDX SBOM from lockfiles (Cargo.lock, uv.lock, package-lock.json), offline.
     Sbom(SbomArgs),
+    /// Print the manifest digest an image reference resolves to.
+    Digest(ImageArgs),
+    /// Print where cosign stores an image's signatures, attestations or SBOM (the `.sig` tag).
+    Triangulate(TriangulateArgs),
+    /// Show what is attached to an image: signatures, attestations, SBOMs, referrers.
+    Tree(ImageArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImageArgs {
+    /// Image reference (`registry/repository[:tag][@digest]`).
+    pub(crate) image: String,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TriangulateArgs {
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+    /// Which attachment.
+    #[arg(long = "type", value_enum, default_value_t = AttachmentArg::Sig)]
+    pub(crate) kind: AttachmentArg,
+}
+
+/// How to reach and log in to registries.
+#[derive(Debug, Args)]
+pub(crate) struct RegistryArgs {
+    /// User name for the registry (else `docker login` credentials are used).
+    #[arg(long, global = true, requires = "password_source")]
+    pub(crate) registry_username: Option<String>,
+    /// Password for the registry (prefer --registry-password-stdin: arguments are visible to
+    /// other users of the machine).
+    #[arg(long, global = true, group = "password_source")]
+    pub(crate) registry_password: Option<String>,
+    /// Read the registry password from standard input.
+    #[arg(long, global = true, group = "password_source")]
+    pub(crate) registry_password_stdin: bool,
+    /// Trust the CA certificates in this PEM file too (default: $SSL_CERT_FILE).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Allow plain HTTP to registries (always allowed for localhost and 127.0.0.0/8).
+    #[arg(long, global = true)]
+    pub(crate) allow_insecure_registry: bool,
+}
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum AttachmentArg {
+    Sig,
+    Att,
+    Sbom,
 }
 
 #[derive(Debug, Args)]

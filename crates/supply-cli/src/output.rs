@@ -35,6 +35,12 @@ pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// Suggestions for errors a user can fix.
 pub(crate) fn hints(error: &anyhow::Error) -> Vec<&'static str> {
     let mut hints = Vec::new();
+    if error
+        .chain()
+        .any(|cause| cause.to_string().contains("invalid peer certificate"))
+    {
+        hints.push("the registry's TLS certificate is not trusted: pass its CA with --ca-file (or SSL_CERT_FILE)");
+    }
     for cause in error.chain() {
         match cause.downcast_ref::<SbomError>() {
             Some(SbomError::NoLockfiles { .. }) => hints.push(

@@ -17,8 +17,10 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod digest;
 pub mod error;
 pub mod fsio;
+pub mod oci;
 pub mod purl;
 pub mod sbom;
 

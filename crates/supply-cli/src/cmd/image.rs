@@ -1,0 +1,133 @@
+//! `supply digest`, `supply triangulate`, `supply tree`: reading what a registry holds.
+
+use std::io::{Read, Write};
+
+use anyhow::Context;
+use supply_core::oci::api::{self, Attachment};
+use supply_core::oci::auth::Credentials;
+use supply_core::oci::{ClientOptions, Reference, RegistryClient};
+
+use crate::ExitStatus;
+use crate::cli::{AttachmentArg, ImageArgs, OutputFormat, RegistryArgs, TriangulateArgs};
+
+/// A registry client configured from the command line.
+pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
+    let mut options = ClientOptions::default();
+    if let Some(username) = &args.registry_username {
+        let password = match (&args.registry_password, args.registry_password_stdin) {
+            (Some(password), _) => password.clone(),
+            (None, _) => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut password)
+                    .context("reading the registry password from standard input")?;
+                password.trim_end_matches(['\n', '\r']).to_owned()
+            }
+        };
+        options.credentials = Some(Credentials::new(username.as_str(), password));
+    }
+    if args.ca_file.is_some() {
+        options.ca_file.clone_from(&args.ca_file);
+    }
+    options.allow_insecure = args.allow_insecure_registry;
+    Ok(RegistryClient::new(options)?)
+}
+
+fn reference(text: &str) -> anyhow::Result<Reference> {
+    text.parse()
+        .with_context(|| format!("invalid image reference {text:?}"))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub(crate) fn digest(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
+    let image = reference(&args.image)?;
+    let client = client(&args.registry)?;
+    let digest = runtime()?
+        .block_on(client.resolve(&image))
+        .with_context(|| format!("resolving {image}"))?;
+    let mut stdout = std::io::stdout().lock();
+    match args.output {
+        OutputFormat::Text => writeln!(stdout, "{digest}")?,
+        OutputFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::json!({"image": image.to_string(), "digest": digest})
+        )?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn triangulate(args: &TriangulateArgs) -> anyhow::Result<ExitStatus> {
+    let image = reference(&args.image.image)?;
+    let client = client(&args.image.registry)?;
+    let digest = runtime()?
+        .block_on(client.resolve(&image))
+        .with_context(|| format!("resolving {image}"))?;
+    let kind = match args.kind {
+        AttachmentArg::Sig => Attachment::Signature,
+        AttachmentArg::Att => Attachment::Attestation,
+        AttachmentArg::Sbom => Attachment::Sbom,
+    };
+    let target = api::attachment_reference(&image, &digest, kind);
+    let mut stdout = std::io::stdout().lock();
+    match args.image.output {
+        OutputFormat::Text => writeln!(stdout, "{target}")?,
+        OutputFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::json!({"image": image.to_string(), "digest": digest, "reference": target.to_string()})
+        )?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
+    let image = reference(&args.image)?;
+    let client = client(&args.registry)?;
+    let attachments = runtime()?
+        .block_on(client.attachments(&image))
+        .with_context(|| format!("listing what is attached to {image}"))?;
+    let mut out = std::io::stdout().lock();
+    if args.output == OutputFormat::Json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&attachments)?)?;
+        return Ok(ExitStatus::Success);
+    }
+    writeln!(out, "📦 {}@{}", image.repository_name(), attachments.digest)?;
+    if attachments.tags.is_empty() && attachments.referrers.is_empty() {
+        writeln!(out, "└── nothing attached")?;
+    }
+    for tagged in &attachments.tags {
+        writeln!(
+            out,
+            "└── {} ({} layer(s)): {}",
+            tagged.kind,
+            tagged.layers.len(),
+            tagged.reference
+        )?;
+        for layer in &tagged.layers {
+            writeln!(out, "    └── {} {}", layer.digest, layer.media_type)?;
+        }
+    }
+    if !attachments.referrers.is_empty() {
+        let source = if attachments.referrers_api {
+            "referrers API"
+        } else {
+            "referrers fallback tag"
+        };
+        writeln!(out, "└── referrers ({source}):")?;
+        for referrer in &attachments.referrers {
+            let kind = referrer
+                .artifact_type
+                .as_deref()
+                .unwrap_or(&referrer.media_type);
+            writeln!(out, "    └── {} {kind}", referrer.digest)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
