@@ -22,6 +22,85 @@ pub(crate) enum Command {
     Triangulate(TriangulateArgs),
     /// Show what is attached to an image: signatures, attestations, SBOMs, referrers.
     Tree(ImageArgs),
+    /// Make a cosign-compatible key pair (`cosign.key` encrypted, `cosign.pub`).
+    GenerateKeyPair(GenerateKeyPairArgs),
+    /// Sign an image with a key, stored as cosign does (`sha256-<hex>.sig`).
+    Sign(SignArgs),
+    /// Verify an image's cosign signatures with a public key.
+    Verify(VerifyArgs),
+    /// Sign a file with a key; prints the base64 signature.
+    SignBlob(SignBlobArgs),
+    /// Verify a file's base64 signature with a public key.
+    VerifyBlob(VerifyBlobArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenerateKeyPairArgs {
+    /// Write `<PREFIX>.key` and `<PREFIX>.pub`.
+    #[arg(long, default_value = "cosign", value_name = "PREFIX")]
+    pub(crate) output_key_prefix: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The private key (cosign's encrypted format); password from COSIGN_PASSWORD,
+    /// SUPPLY_PASSWORD or a prompt.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Annotation to sign along (`key=value`), repeatable.
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
+    pub(crate) annotations: Vec<(String, String)>,
+    /// For an index, also sign every manifest it lists.
+    #[arg(long)]
+    pub(crate) recursive: bool,
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The public key (PEM `PUBLIC KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Annotation the signature must carry (`key=value`), repeatable.
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
+    pub(crate) annotations: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignBlobArgs {
+    /// The private key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Also write the signature to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_signature: Option<PathBuf>,
+    /// The file to sign.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyBlobArgs {
+    /// The public key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// File holding the base64 signature.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) signature: PathBuf,
+    /// The signed file.
+    pub(crate) file: PathBuf,
+}
+
+fn parse_annotation(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -20,8 +20,11 @@
 pub mod digest;
 pub mod error;
 pub mod fsio;
+pub mod keys;
 pub mod oci;
 pub mod purl;
 pub mod sbom;
+pub mod sign;
+pub mod verify;
 
 pub use error::ErrorKind;

@@ -33,12 +33,12 @@ pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
     Ok(RegistryClient::new(options)?)
 }
 
-fn reference(text: &str) -> anyhow::Result<Reference> {
+pub(crate) fn reference(text: &str) -> anyhow::Result<Reference> {
     text.parse()
         .with_context(|| format!("invalid image reference {text:?}"))
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,7 +1,9 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit status.
 
 mod image;
+mod keys;
 mod sbom;
+mod sign;
 
 use crate::ExitStatus;
 use crate::cli::{Cli, Command};
@@ -13,5 +15,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Digest(args) => image::digest(&args),
         Command::Triangulate(args) => image::triangulate(&args),
         Command::Tree(args) => image::tree(&args),
+        Command::GenerateKeyPair(args) => keys::generate_key_pair(&args),
+        Command::Sign(args) => sign::sign(&args),
+        Command::Verify(args) => sign::verify(&args),
+        Command::SignBlob(args) => sign::sign_blob(&args),
+        Command::VerifyBlob(args) => sign::verify_blob(&args),
     }
 }

@@ -243,6 +243,18 @@ impl RegistryClient {
         reference: &Reference,
         digest: &Digest,
     ) -> Result<Vec<u8>, RegistryError> {
+        self.blob_limited(reference, digest, self.options.max_blob_bytes)
+            .await
+    }
+
+    /// Like [`Self::blob`] with a tighter limit for this read.
+    pub async fn blob_limited(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let limit = limit.min(self.options.max_blob_bytes);
         let path = format!("/v2/{}/blobs/{digest}", reference.repository());
         let what = format!("blob {digest} of {}", reference.repository_name());
         let response = self
@@ -258,9 +270,7 @@ impl RegistryClient {
         let response = self
             .expect_success(reference, "GET", response, &what)
             .await?;
-        let bytes = self
-            .read_limited(reference, response, self.options.max_blob_bytes, &what)
-            .await?;
+        let bytes = self.read_limited(reference, response, limit, &what).await?;
         if !digest.matches(&bytes) {
             return Err(RegistryError::DigestMismatch {
                 what,
