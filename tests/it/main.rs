@@ -8,4 +8,5 @@ mod registry;
 mod registry_fixture;
 mod sbom_cli;
 mod sbom_fixtures;
+mod signing;
 mod util;
