@@ -88,8 +88,11 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     Ok(bytes)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed and
-/// renamed over the target. On any error the target is unchanged and no temporary is left.
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed over
+/// the target. On any error the target is unchanged and no temporary is left. Readers see the
+/// old file or the whole new one. It does not fsync: outputs are reproducible documents, and a
+/// sync of a multi-megabyte SBOM costs more than making it (key files, which must survive a
+/// crash, are synced by their own writer).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let write_error = |source| FileError::Write {
         path: path.to_path_buf(),
@@ -101,7 +104,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
     temp.write_all(bytes).map_err(write_error)?;
-    temp.as_file().sync_all().map_err(write_error)?;
     temp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
 }

@@ -78,6 +78,8 @@ struct Entry {
     depends_on: BTreeSet<String>,
 }
 
+const ZERO_SERIAL: &str = "urn:uuid:00000000-0000-0000-0000-000000000000";
+
 /// The ref of the synthetic root that stands for the whole input when it has several roots.
 const SYNTHETIC_ROOT: &str = "supply:root";
 
@@ -229,20 +231,30 @@ impl Builder {
             },
             components,
             dependencies,
+            rendered: String::new(),
         };
-        bom.serial_number = Some(content_uuid(bom.to_json().as_bytes()));
+        // Render once: hash the document with a zero serial, then put the serial in place
+        // (same length, and the first occurrence is the serialNumber field at the top).
+        bom.serial_number = Some(ZERO_SERIAL.to_owned());
+        let mut text = bom.render();
+        let serial = content_uuid(text.as_bytes());
+        if let Some(at) = text.find(ZERO_SERIAL) {
+            text.replace_range(at..at + ZERO_SERIAL.len(), &serial);
+        }
+        bom.serial_number = Some(serial);
+        bom.rendered = text;
         bom
     }
 }
 
 fn to_component(bom_ref: &str, entry: Entry, spec: SpecVersion) -> Component {
     let acknowledgement = (spec == SpecVersion::V1_6).then_some("declared");
-    let hash_values = |hashes: &BTreeSet<Hash>| -> Vec<HashValue> {
+    let hash_values = |hashes: Vec<Hash>| -> Vec<HashValue> {
         hashes
-            .iter()
+            .into_iter()
             .map(|h| HashValue {
                 alg: h.alg.cyclonedx_name(),
-                content: h.hex.clone(),
+                content: h.hex,
             })
             .collect()
     };
@@ -257,7 +269,7 @@ fn to_component(bom_ref: &str, entry: Entry, spec: SpecVersion) -> Component {
             Scope::Optional => "optional",
             Scope::Excluded => "excluded",
         }),
-        hashes: hash_values(&entry.hashes),
+        hashes: hash_values(entry.hashes.into_iter().collect()),
         licenses: entry
             .license
             .iter()
@@ -266,16 +278,16 @@ fn to_component(bom_ref: &str, entry: Entry, spec: SpecVersion) -> Component {
         purl: entry.purl,
         external_references: entry
             .external_references
-            .iter()
+            .into_iter()
             .map(|r| cyclonedx::ExternalReference {
-                url: cyclonedx::iri_reference(&r.url),
                 kind: match (r.kind, spec) {
                     (ReferenceKind::Distribution, _)
                     | (ReferenceKind::SourceDistribution, SpecVersion::V1_5) => "distribution",
                     (ReferenceKind::SourceDistribution, SpecVersion::V1_6) => "source-distribution",
                     (ReferenceKind::Vcs, _) => "vcs",
                 },
-                hashes: hash_values(&r.hashes.iter().cloned().collect()),
+                url: cyclonedx::iri_reference(r.url),
+                hashes: hash_values(r.hashes),
             })
             .collect(),
         properties: entry

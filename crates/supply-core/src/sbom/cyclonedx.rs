@@ -23,11 +23,23 @@ pub struct Bom {
     pub(crate) metadata: Metadata,
     pub(crate) components: Vec<Component>,
     pub(crate) dependencies: Vec<Dependency>,
+    /// The document as rendered when it was built (the serial number is a hash of it).
+    #[serde(skip)]
+    pub(crate) rendered: String,
 }
 
 impl Bom {
     /// Pretty JSON (two-space indent, `\n` line ends, trailing newline): the canonical output.
     pub fn to_json(&self) -> String {
+        self.rendered.clone()
+    }
+
+    /// The canonical output, borrowed.
+    pub fn json(&self) -> &str {
+        &self.rendered
+    }
+
+    pub(crate) fn render(&self) -> String {
         // Serializing plain structs of strings into memory cannot fail.
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
@@ -178,15 +190,18 @@ pub(crate) fn license_choice(text: &str, acknowledgement: Option<&'static str>) 
 /// Makes a URL from a lockfile a valid IRI reference (the schema's `iri-reference` format):
 /// bytes that may not appear there (controls, space, `"<>\\^`{|}`, non-ASCII, a `%` that starts
 /// no escape) are percent-encoded; everything else is kept as written.
-pub(crate) fn iri_reference(url: &str) -> String {
+pub(crate) fn iri_reference(url: String) -> String {
+    let allowed = |byte: u8| IRI_SAFE[usize::from(byte)];
+    if url.bytes().all(allowed) {
+        return url; // the common case: nothing to escape, no copy
+    }
     let bytes = url.as_bytes();
     let mut out = String::with_capacity(url.len());
     for (i, &byte) in bytes.iter().enumerate() {
         let escape_start = byte == b'%'
             && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
             && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        let allowed = byte.is_ascii_graphic() && !b"\"<>\\^`{|}%".contains(&byte);
-        if allowed || escape_start {
+        if allowed(byte) || escape_start {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -194,6 +209,20 @@ pub(crate) fn iri_reference(url: &str) -> String {
     }
     out
 }
+
+/// Bytes an IRI reference may hold as they are: printable ASCII except `"<>\\^`{|}` and `%`.
+const IRI_SAFE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0x21;
+    while byte < 0x7f {
+        table[byte] = !matches!(
+            byte as u8,
+            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'%'
+        );
+        byte += 1;
+    }
+    table
+};
 
 /// SPDX license ids from the embedded schema, keyed by lower case.
 fn spdx_ids() -> &'static HashMap<String, String> {
@@ -217,14 +246,14 @@ mod tests {
     #[test]
     fn urls_become_iri_references() {
         assert_eq!(
-            iri_reference("https://a.example/x%20y.whl"),
+            iri_reference("https://a.example/x%20y.whl".into()),
             "https://a.example/x%20y.whl"
         );
         assert_eq!(
-            iri_reference("https://a.example/a b^c%zz"),
+            iri_reference("https://a.example/a b^c%zz".into()),
             "https://a.example/a%20b%5Ec%25zz"
         );
-        assert_eq!(iri_reference("file:./ü"), "file:./%C3%BC");
+        assert_eq!(iri_reference("file:./ü".into()), "file:./%C3%BC");
     }
 
     #[test]

@@ -102,7 +102,7 @@ struct Resolved {
 
 /// Parses `uv.lock` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let raw = parse_raw(text)?;
     if raw.version != 1 {
         return Err(LockfileError::UnsupportedVersion {
             found: raw.version.to_string(),
@@ -237,6 +237,52 @@ fn is_project_root(source: &RawSource) -> bool {
     [&source.editable, &source.virtual_, &source.directory]
         .into_iter()
         .any(|path| path.as_deref() == Some("."))
+}
+
+/// Below this size one thread is faster than two.
+const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+
+/// Parses the TOML, splitting a large lockfile in two at a `[[package]]` boundary and parsing
+/// the halves on two threads. The split is taken only when the second half holds nothing but
+/// `[[package]]` tables and their `[package.…]` sub-tables, so both parses together mean exactly
+/// what one parse of the whole would; errors are located in the whole file either way.
+fn parse_raw(text: &str) -> Result<RawLock, LockfileError> {
+    let whole = || toml::from_str::<RawLock>(text).map_err(|e| toml_error(text, &e));
+    const BOUNDARY: &str = "\n[[package]]\n";
+    if text.len() < PARALLEL_PARSE_BYTES {
+        return whole();
+    }
+    let Some(split) = text[text.len() / 2..]
+        .find(BOUNDARY)
+        .map(|i| text.len() / 2 + i + 1)
+    else {
+        return whole();
+    };
+    let (head, tail) = text.split_at(split);
+    let only_packages = tail
+        .lines()
+        .filter(|line| line.starts_with('['))
+        .all(|line| line == "[[package]]" || line.starts_with("[package."));
+    if !only_packages {
+        return whole();
+    }
+    #[derive(Deserialize)]
+    struct Packages {
+        #[serde(default)]
+        package: Vec<RawPackage>,
+    }
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| toml::from_str::<Packages>(tail));
+        (toml::from_str::<RawLock>(head), second.join())
+    });
+    match (first, second) {
+        (Ok(mut raw), Ok(Ok(rest))) => {
+            raw.package.extend(rest.package);
+            Ok(raw)
+        }
+        // Any failure: parse the whole to report the error where the user will look for it.
+        _ => whole(),
+    }
 }
 
 /// A package reached with one of its extras activated (`None`: its plain dependencies).
