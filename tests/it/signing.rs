@@ -216,6 +216,32 @@ fn sign_then_verify_through_the_registry() {
         stderr(&other)
     );
 
+    // Cold-cache cost of a verify: a refused TLS probe (loopback registries are tried over
+    // HTTPS first), HEAD of the tag, GET of the .sig manifest, GET of the payload blob.
+    let counted = supply(
+        dir,
+        &[
+            "verify",
+            "--key",
+            "cosign.pub",
+            "--show-round-trips",
+            &image_ref,
+        ],
+    );
+    let line = stderr(&counted)
+        .lines()
+        .find(|l| l.starts_with("registry round trips: "))
+        .map(str::to_owned)
+        .unwrap();
+    let trips: u32 = line
+        .trim_start_matches("registry round trips: ")
+        .parse()
+        .unwrap();
+    assert!(
+        trips <= 4 + 1,
+        "{trips} round trips for verify (two signature layers fetched in parallel)"
+    );
+
     // The digest form is verified as given.
     let by_digest = format!("{}/signed/app@{}", registry.host, image.digest);
     assert!(

@@ -142,6 +142,9 @@ pub(crate) struct RegistryArgs {
     /// Allow plain HTTP to registries (always allowed for localhost and 127.0.0.0/8).
     #[arg(long, global = true)]
     pub(crate) allow_insecure_registry: bool,
+    /// Print how many HTTP exchanges with registries the command made (to standard error).
+    #[arg(long, global = true)]
+    pub(crate) show_round_trips: bool,
 }
 
 #[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]

@@ -33,6 +33,17 @@ pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
     Ok(RegistryClient::new(options)?)
 }
 
+/// Prints the round-trip count when asked (`--show-round-trips`).
+pub(crate) fn report_round_trips(client: &RegistryClient, args: &RegistryArgs) {
+    if args.show_round_trips {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "registry round trips: {}",
+            client.round_trips()
+        );
+    }
+}
+
 pub(crate) fn reference(text: &str) -> anyhow::Result<Reference> {
     text.parse()
         .with_context(|| format!("invalid image reference {text:?}"))
@@ -60,6 +71,7 @@ pub(crate) fn digest(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
             serde_json::json!({"image": image.to_string(), "digest": digest})
         )?,
     }
+    report_round_trips(&client, &args.registry);
     Ok(ExitStatus::Success)
 }
 
@@ -84,6 +96,7 @@ pub(crate) fn triangulate(args: &TriangulateArgs) -> anyhow::Result<ExitStatus> 
             serde_json::json!({"image": image.to_string(), "digest": digest, "reference": target.to_string()})
         )?,
     }
+    report_round_trips(&client, &args.image.registry);
     Ok(ExitStatus::Success)
 }
 
@@ -96,6 +109,7 @@ pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     if args.output == OutputFormat::Json {
         writeln!(out, "{}", serde_json::to_string_pretty(&attachments)?)?;
+        report_round_trips(&client, &args.registry);
         return Ok(ExitStatus::Success);
     }
     writeln!(out, "📦 {}@{}", image.repository_name(), attachments.digest)?;
@@ -129,5 +143,6 @@ pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
             writeln!(out, "    └── {} {kind}", referrer.digest)?;
         }
     }
+    report_round_trips(&client, &args.registry);
     Ok(ExitStatus::Success)
 }

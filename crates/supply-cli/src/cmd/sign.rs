@@ -10,7 +10,7 @@ use supply_core::keys::files;
 use supply_core::sign;
 use supply_core::verify;
 
-use super::image::{client, reference, runtime};
+use super::image::{client, reference, report_round_trips, runtime};
 use super::keys::password;
 use crate::ExitStatus;
 use crate::cli::{OutputFormat, SignArgs, SignBlobArgs, VerifyArgs, VerifyBlobArgs};
@@ -46,6 +46,7 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
+    report_round_trips(&client, &args.image.registry);
     Ok(ExitStatus::Success)
 }
 
@@ -105,6 +106,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
             }
         }
     }
+    report_round_trips(&client, &args.image.registry);
     Ok(if report.accepted() {
         ExitStatus::Success
     } else {
