@@ -290,6 +290,10 @@ fn layers(rt: &tokio::runtime::Runtime, client: &RegistryClient, sig: &Reference
 }
 
 fn openssl_verifies(public_key: &Path, message: &[u8], signature_b64: &str) {
+    openssl_verifies_with("-sha256", public_key, message, signature_b64);
+}
+
+fn openssl_verifies_with(digest: &str, public_key: &Path, message: &[u8], signature_b64: &str) {
     let openssl = require_tool("openssl", "openssl");
     let dir = tempfile::tempdir().unwrap();
     let message_path = dir.path().join("message");
@@ -303,7 +307,7 @@ fn openssl_verifies(public_key: &Path, message: &[u8], signature_b64: &str) {
     )
     .unwrap();
     let output = Command::new(openssl)
-        .args(["dgst", "-sha256", "-verify"])
+        .args(["dgst", digest, "-verify"])
         .arg(public_key)
         .arg("-signature")
         .arg(&signature_path)
@@ -317,6 +321,82 @@ fn openssl_verifies(public_key: &Path, message: &[u8], signature_b64: &str) {
         stderr(&output)
     );
     assert_eq!(stdout(&output).trim(), "Verified OK");
+}
+
+#[test]
+fn imported_keys_sign_as_cosign_does() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, prefix) in [
+        ("validrsapkcs1.key", "rsa"),
+        ("validecp384.key", "p384"),
+        ("ed25519.key", "ed"),
+    ] {
+        let source = crate::util::testdata().join("keys/import").join(file);
+        let output = supply(
+            dir.path(),
+            &[
+                "import-key-pair",
+                "--key",
+                source.to_str().unwrap(),
+                "--output-key-prefix",
+                prefix,
+            ],
+        );
+        assert!(output.status.success(), "{file}: {}", stderr(&output));
+        std::fs::write(dir.path().join("blob"), b"blob").unwrap();
+        let signed = supply(
+            dir.path(),
+            &[
+                "sign-blob",
+                "--key",
+                &format!("{prefix}.key"),
+                "--output-signature",
+                "blob.sig",
+                "blob",
+            ],
+        );
+        assert!(signed.status.success(), "{file}: {}", stderr(&signed));
+        let verified = supply(
+            dir.path(),
+            &[
+                "verify-blob",
+                "--key",
+                &format!("{prefix}.pub"),
+                "--signature",
+                "blob.sig",
+                "blob",
+            ],
+        );
+        assert!(verified.status.success(), "{file}: {}", stderr(&verified));
+        if prefix != "ed" {
+            // openssl checks RSA PKCS#1 v1.5 and ECDSA directly; cosign's Ed25519 is pre-hashed.
+            let signature = std::fs::read_to_string(dir.path().join("blob.sig")).unwrap();
+            let digest = if prefix == "p384" {
+                "-sha384"
+            } else {
+                "-sha256"
+            };
+            openssl_verifies_with(
+                digest,
+                &dir.path().join(format!("{prefix}.pub")),
+                b"blob",
+                &signature,
+            );
+        }
+    }
+    let rejected = supply(
+        dir.path(),
+        &[
+            "import-key-pair",
+            "--key",
+            crate::util::testdata()
+                .join("keys/import/invalidrsasmallkey.key")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(rejected.status.code(), Some(2));
+    assert!(stderr(&rejected).contains("1024"), "{}", stderr(&rejected));
 }
 
 #[test]

@@ -24,6 +24,8 @@ pub(crate) enum Command {
     Tree(ImageArgs),
     /// Make a cosign-compatible key pair (`cosign.key` encrypted, `cosign.pub`).
     GenerateKeyPair(GenerateKeyPairArgs),
+    /// Import an RSA, ECDSA or Ed25519 private key into cosign's encrypted format.
+    ImportKeyPair(ImportKeyPairArgs),
     /// Sign an image with a key, stored as cosign does (`sha256-<hex>.sig`).
     Sign(SignArgs),
     /// Verify an image's cosign signatures with a public key.
@@ -38,6 +40,19 @@ pub(crate) enum Command {
 pub(crate) struct GenerateKeyPairArgs {
     /// Write `<PREFIX>.key` and `<PREFIX>.pub`.
     #[arg(long, default_value = "cosign", value_name = "PREFIX")]
+    pub(crate) output_key_prefix: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportKeyPairArgs {
+    /// The unencrypted private key (PEM `PRIVATE KEY`, `EC PRIVATE KEY` or `RSA PRIVATE KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Write `<PREFIX>.key` and `<PREFIX>.pub`.
+    #[arg(long, default_value = "import-cosign", value_name = "PREFIX")]
     pub(crate) output_key_prefix: PathBuf,
     /// Overwrite existing files.
     #[arg(long)]

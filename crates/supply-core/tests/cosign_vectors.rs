@@ -219,3 +219,52 @@ fn our_signature_image_is_byte_identical_to_cosigns() {
         "manifest"
     );
 }
+
+#[test]
+fn import_follows_cosigns_accept_and_reject_matrix() {
+    for file in [
+        "validrsa.key",
+        "validrsapkcs1.key",
+        "validrsapkcs8.key",
+        "validecp256.key",
+        "validecp384.key",
+        "validecp521.key",
+        "validecpkcs8.key",
+        "ed25519.key",
+    ] {
+        let key = SigningKey::from_import_pem(&read(&format!("keys/import/{file}")))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        // Re-encoded as cosign does (encrypted PKCS#8), it loads again and signs verifiably.
+        let pem = key.to_encrypted_pem(b"hello").unwrap();
+        let again = SigningKey::from_encrypted_pem(pem.as_bytes(), b"hello").unwrap();
+        let public = VerifyingKey::from_pem(&key.verifying_key().to_pem().unwrap()).unwrap();
+        public
+            .verify(b"message", &again.sign(b"message"))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(public.verify(b"other", &again.sign(b"message")).is_err());
+    }
+    for (file, words) in [
+        ("invalidrsawithpubkey.key", "unsupported private key"),
+        ("invalidrsasmallkey.key", "1024"),
+        ("invalidrsalargekey.key", "5120"),
+        ("invalidecp224.key", "P-256, P-384 and P-521"),
+        ("invalidecunsupported.key", "ecdsa private key"),
+        ("invalidkey.key", "pem"),
+    ] {
+        let error =
+            SigningKey::from_import_pem(&read(&format!("keys/import/{file}"))).expect_err(file);
+        assert!(error.to_string().contains(words), "{file}: {error}");
+    }
+}
+
+#[test]
+fn sigstore_rs_encrypted_rsa_and_ed25519_keys_load() {
+    for file in [
+        "keys/rsa_encrypted_private.key",
+        "keys/ed25519_encrypted_private.key",
+    ] {
+        let key = SigningKey::from_encrypted_pem(&read(file), b"123")
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        key.verifying_key().verify(b"m", &key.sign(b"m")).unwrap();
+    }
+}

@@ -7,7 +7,7 @@ use supply_core::keys::{SigningKey, files};
 use zeroize::Zeroizing;
 
 use crate::ExitStatus;
-use crate::cli::GenerateKeyPairArgs;
+use crate::cli::{GenerateKeyPairArgs, ImportKeyPairArgs};
 
 /// The key password: `COSIGN_PASSWORD` if set (even empty), else `SUPPLY_PASSWORD`, else a
 /// prompt on the terminal (twice when `confirm`). Never a command-line argument.
@@ -44,6 +44,20 @@ pub(crate) fn password(confirm: bool) -> anyhow::Result<Zeroizing<String>> {
 pub(crate) fn generate_key_pair(args: &GenerateKeyPairArgs) -> anyhow::Result<ExitStatus> {
     let password = password(true)?;
     let key = SigningKey::generate();
+    let (private, public) = files::write_key_pair(
+        &args.output_key_prefix,
+        &key,
+        password.as_bytes(),
+        args.force,
+    )?;
+    eprintln!("Private key written to {}", private.display());
+    eprintln!("Public key written to {}", public.display());
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn import_key_pair(args: &ImportKeyPairArgs) -> anyhow::Result<ExitStatus> {
+    let key = files::read_key_to_import(&args.key)?;
+    let password = password(true)?;
     let (private, public) = files::write_key_pair(
         &args.output_key_prefix,
         &key,

@@ -16,6 +16,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Triangulate(args) => image::triangulate(&args),
         Command::Tree(args) => image::tree(&args),
         Command::GenerateKeyPair(args) => keys::generate_key_pair(&args),
+        Command::ImportKeyPair(args) => keys::import_key_pair(&args),
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
         Command::SignBlob(args) => sign::sign_blob(&args),

@@ -74,6 +74,16 @@ pub fn read_signing_key(path: &Path, password: &[u8]) -> Result<SigningKey, KeyF
     })
 }
 
+/// Reads an unencrypted private key to import (`PRIVATE KEY`, `EC PRIVATE KEY`,
+/// `RSA PRIVATE KEY`), with cosign's rules on sizes and curves.
+pub fn read_key_to_import(path: &Path) -> Result<SigningKey, KeyFileError> {
+    let pem = zeroize::Zeroizing::new(fsio::read_bounded(path, MAX_KEY_FILE_BYTES)?);
+    SigningKey::from_import_pem(&pem).map_err(|source| KeyFileError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Reads a PKIX public key file.
 pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, KeyFileError> {
     let bytes = fsio::read_bounded(path, MAX_KEY_FILE_BYTES)?;

@@ -1,19 +1,19 @@
-//! Signing keys in cosign's formats: ECDSA P-256 key pairs, the encrypted private-key file
-//! cosign writes (`ENCRYPTED SIGSTORE PRIVATE KEY`, also the legacy `ENCRYPTED COSIGN PRIVATE
-//! KEY`), PKIX public keys, and ASN.1 DER ECDSA signatures over SHA-256.
+//! Signing keys in cosign's formats: ECDSA P-256 key pairs (generated), imported P-384, P-521,
+//! RSA and Ed25519 keys, the encrypted private-key file cosign writes (`ENCRYPTED SIGSTORE
+//! PRIVATE KEY`, also the legacy `ENCRYPTED COSIGN PRIVATE KEY`), PKIX public keys, and
+//! signatures as cosign makes them (see `algorithms`).
 //!
 //! Invariant: private key material is zeroized on drop and never appears in `Debug`, logs or
 //! errors; a wrong password and a corrupted file are told apart only as far as the format allows
 //! (secretbox authentication fails for both).
 
+mod algorithms;
 mod encrypted;
 pub mod files;
 
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
 use zeroize::Zeroizing;
+
+use algorithms::{Private, Public};
 
 pub use encrypted::{KdfParams, decrypt_private_key, encrypt_private_key};
 
@@ -78,42 +78,55 @@ impl KeyError {
 
 /// A private key that signs as cosign does.
 pub struct SigningKey {
-    inner: p256::ecdsa::SigningKey,
+    inner: Private,
 }
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(ECDSA P-256, <redacted>)")
+        write!(f, "SigningKey({}, <redacted>)", self.inner.name())
     }
 }
 
 impl SigningKey {
-    /// A fresh ECDSA P-256 key from the operating system's randomness.
+    /// A fresh ECDSA P-256 key (cosign's default) from the operating system's randomness.
     pub fn generate() -> Self {
         Self {
-            inner: p256::ecdsa::SigningKey::random(&mut rand_core::OsRng),
+            inner: Private::P256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng)),
         }
     }
 
     /// A key from PKCS#8 DER (the plaintext inside cosign's encrypted file).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
-        match p256::ecdsa::SigningKey::from_pkcs8_der(der) {
-            Ok(inner) => Ok(Self { inner }),
-            Err(_) => Err(KeyError::UnsupportedKey {
-                reason: "not a PKCS#8 ECDSA P-256 private key".into(),
-            }),
-        }
+        Private::from_pkcs8_der(der).map(|inner| Self { inner })
+    }
+
+    /// A key to import, from an unencrypted PEM: `PRIVATE KEY` (PKCS#8: RSA, ECDSA, Ed25519),
+    /// `EC PRIVATE KEY` (SEC1) or `RSA PRIVATE KEY` (PKCS#1), with cosign's size and curve rules.
+    pub fn from_import_pem(pem: &[u8]) -> Result<Self, KeyError> {
+        let text = std::str::from_utf8(pem).map_err(|_| KeyError::InvalidPem {
+            reason: "not text".into(),
+        })?;
+        let (label, der) =
+            pem_rfc7468::decode_vec(text.trim().as_bytes()).map_err(|_| KeyError::InvalidPem {
+                reason: "invalid pem block".into(),
+            })?;
+        let der = Zeroizing::new(der);
+        let inner = match label {
+            "PRIVATE KEY" => Private::from_pkcs8_der(&der)?,
+            "EC PRIVATE KEY" => Private::from_sec1_der(&der)?,
+            "RSA PRIVATE KEY" => Private::from_pkcs1_der(&der)?,
+            other => {
+                return Err(KeyError::UnsupportedKey {
+                    reason: format!("unsupported private key (PEM type {other:?})"),
+                });
+            }
+        };
+        Ok(Self { inner })
     }
 
     /// PKCS#8 DER, wiped from memory when dropped.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-        let document = self
-            .inner
-            .to_pkcs8_der()
-            .map_err(|_| KeyError::UnsupportedKey {
-                reason: "cannot encode as PKCS#8".into(),
-            })?;
-        Ok(Zeroizing::new(document.as_bytes().to_vec()))
+        self.inner.to_pkcs8_der()
     }
 
     /// Reads cosign's encrypted private-key PEM with `password`.
@@ -131,54 +144,47 @@ impl SigningKey {
     /// The matching public key.
     pub fn verifying_key(&self) -> VerifyingKey {
         VerifyingKey {
-            inner: *self.inner.verifying_key(),
+            inner: self.inner.public(),
         }
     }
 
-    /// ECDSA P-256 over SHA-256 of `message`, ASN.1 DER encoded (what cosign stores, base64).
+    /// The signature over `message` as cosign makes it (DER for ECDSA, PKCS#1 v1.5 for RSA,
+    /// Ed25519ph for Ed25519).
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        let signature: p256::ecdsa::Signature = self.inner.sign(message);
-        signature.to_der().as_bytes().to_vec()
+        self.inner.sign(message)
     }
 }
 
 /// A public key that verifies cosign signatures.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct VerifyingKey {
-    inner: p256::ecdsa::VerifyingKey,
+    inner: Public,
 }
 
 impl VerifyingKey {
     /// Reads a PKIX `PUBLIC KEY` PEM (cosign's `cosign.pub`).
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        p256::ecdsa::VerifyingKey::from_public_key_pem(pem.trim())
-            .map(|inner| Self { inner })
-            .map_err(|_| KeyError::InvalidPublicKey {
-                reason: "expected a PEM `PUBLIC KEY` holding an ECDSA P-256 key".into(),
-            })
+        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| {
+            KeyError::InvalidPublicKey {
+                reason: "not a PEM document".into(),
+            }
+        })?;
+        if label != "PUBLIC KEY" {
+            return Err(KeyError::InvalidPublicKey {
+                reason: format!("PEM type {label:?} is not PUBLIC KEY"),
+            });
+        }
+        Public::from_public_key_der(&der).map(|inner| Self { inner })
     }
 
     /// PKIX `PUBLIC KEY` PEM.
     pub fn to_pem(&self) -> Result<String, KeyError> {
-        self.inner
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|_| KeyError::InvalidPublicKey {
-                reason: "cannot encode".into(),
-            })
+        self.inner.to_pem()
     }
 
-    /// Checks a DER signature over `message` (hashed with SHA-256).
-    pub fn verify(&self, message: &[u8], signature_der: &[u8]) -> Result<(), KeyError> {
-        let signature = p256::ecdsa::Signature::from_der(signature_der).map_err(|_| {
-            KeyError::BadSignature {
-                reason: "not an ASN.1 DER ECDSA signature",
-            }
-        })?;
-        self.inner
-            .verify(message, &signature)
-            .map_err(|_| KeyError::BadSignature {
-                reason: "the signature was not made by this key over these bytes",
-            })
+    /// Checks a signature over `message`.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.inner.verify(message, signature)
     }
 }
 
