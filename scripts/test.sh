@@ -20,6 +20,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+# The cosign cross-check with sigstore-rs, an independent implementation. It is its own
+# workspace (its heavy dependencies stay out of supply's tree) and drives the binary built above.
+SUPPLY_BIN="$PWD/target/debug/supply" CARGO_TARGET_DIR="$PWD/tests/sigstore-interop/target" \
+    cargo test --manifest-path tests/sigstore-interop/Cargo.toml --locked 2>&1 | tee -a "$log" || status=$?
 # One closing line over all test binaries (cargo's own last line is often an empty doc-test run).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
