@@ -2,6 +2,7 @@
 //! and npm; later, a real registry). One test binary, so linking happens once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
+mod attesting;
 mod fault_proxy;
 mod faults;
 mod registry;

@@ -30,6 +30,12 @@ pub(crate) enum Command {
     Sign(SignArgs),
     /// Verify an image's cosign signatures with a public key.
     Verify(VerifyArgs),
+    /// Write an in-toto statement with SLSA provenance v1 built from the CI environment.
+    Provenance(ProvenanceArgs),
+    /// Attach a signed in-toto attestation (DSSE) to an image, as cosign does (`.att`).
+    Attest(AttestArgs),
+    /// Verify an image's attestations with a key and, optionally, a policy.
+    VerifyAttestation(VerifyAttestationArgs),
     /// Sign a file with a key; prints the base64 signature.
     SignBlob(SignBlobArgs),
     /// Verify a file's base64 signature with a public key.
@@ -83,6 +89,64 @@ pub(crate) struct VerifyArgs {
     /// Annotation the signature must carry (`key=value`), repeatable.
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
     pub(crate) annotations: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProvenanceArgs {
+    /// What was built: an image reference (its digest is resolved) or a file (hashed), repeatable.
+    #[arg(long = "subject", value_name = "IMAGE|FILE", required = true)]
+    pub(crate) subjects: Vec<String>,
+    /// Write the statement here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Builder id, for builds outside GitHub Actions and GitLab CI.
+    #[arg(long)]
+    pub(crate) builder_id: Option<String>,
+    /// Source repository URI (with --builder-id).
+    #[arg(long)]
+    pub(crate) source_uri: Option<String>,
+    /// Source ref (with --builder-id).
+    #[arg(long)]
+    pub(crate) source_ref: Option<String>,
+    /// Source commit (with --builder-id).
+    #[arg(long)]
+    pub(crate) source_commit: Option<String>,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AttestArgs {
+    /// The private key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Predicate type: slsaprovenance1, slsaprovenance, cyclonedx, spdxjson, vuln, openvex,
+    /// link, custom, or a URI.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) predicate_type: String,
+    /// The predicate (JSON); a whole in-toto statement is accepted too (its predicate is used).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) predicate: PathBuf,
+    /// Remove earlier attestations of the same type.
+    #[arg(long)]
+    pub(crate) replace: bool,
+    #[command(flatten)]
+    pub(crate) image: ImageArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyAttestationArgs {
+    /// The public key.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// Predicate type to verify (same names as `attest --type`).
+    #[arg(long = "type", value_name = "TYPE", default_value = "slsaprovenance1")]
+    pub(crate) predicate_type: String,
+    /// Policy file (TOML): builder id, source repository and ref, buildTypes; SBOM validity.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
 }
@@ -193,6 +257,14 @@ pub(crate) struct SbomArgs {
     /// Leave out packages only needed for development (dev dependencies, dependency groups).
     #[arg(long)]
     pub(crate) exclude_dev: bool,
+    /// Also attach the SBOM to this image as a signed CycloneDX attestation (needs --key).
+    #[arg(long, value_name = "IMAGE", requires = "key")]
+    pub(crate) attest: Option<String>,
+    /// Private key for --attest.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
 }
 
 #[derive(Debug, Subcommand)]

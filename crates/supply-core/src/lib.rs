@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod attest;
 pub mod digest;
 pub mod error;
 pub mod fsio;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit status.
 
+mod attest;
 mod image;
 mod keys;
 mod sbom;
@@ -19,6 +20,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::ImportKeyPair(args) => keys::import_key_pair(&args),
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
+        Command::Provenance(args) => attest::provenance(&args),
+        Command::Attest(args) => attest::attest(&args),
+        Command::VerifyAttestation(args) => attest::verify_attestation(&args),
         Command::SignBlob(args) => sign::sign_blob(&args),
         Command::VerifyBlob(args) => sign::verify_blob(&args),
     }

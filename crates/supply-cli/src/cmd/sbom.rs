@@ -33,6 +33,17 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
         let _ = writeln!(stderr, "warning: {warning}");
     }
     output::write_document(args.output.as_deref(), generated.bom.json())?;
+    if let (Some(image), Some(key)) = (&args.attest, &args.key) {
+        let predicate: serde_json::Value = serde_json::from_str(generated.bom.json())?;
+        let attested =
+            super::attest::attest_value(image, key, "cyclonedx", predicate, false, &args.registry)?;
+        // The SBOM may be on standard output: the note goes to standard error.
+        let _ = writeln!(
+            stderr,
+            "SBOM attestation attached: {}",
+            attested.attestation_reference
+        );
+    }
     // The process ends right after this; freeing tens of thousands of small allocations one by
     // one costs more than the rest of the output step, so let the OS reclaim them.
     std::mem::forget(generated);

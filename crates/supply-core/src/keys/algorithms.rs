@@ -216,18 +216,19 @@ impl Public {
             reason: "the signature was not made by this key over these bytes",
         };
         let ok = match self {
-            Self::P256(key) => key
-                .verify(
-                    message,
-                    &p256::ecdsa::Signature::from_der(signature).map_err(|_| malformed)?,
-                )
-                .is_ok(),
-            Self::P384(key) => key
-                .verify(
-                    message,
-                    &p384::ecdsa::Signature::from_der(signature).map_err(|_| malformed)?,
-                )
-                .is_ok(),
+            // DER as cosign writes it; raw r‖s too (the DSSE specification's own test vector).
+            Self::P256(key) => {
+                let signature = p256::ecdsa::Signature::from_der(signature)
+                    .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| malformed)?;
+                key.verify(message, &signature).is_ok()
+            }
+            Self::P384(key) => {
+                let signature = p384::ecdsa::Signature::from_der(signature)
+                    .or_else(|_| p384::ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| malformed)?;
+                key.verify(message, &signature).is_ok()
+            }
             Self::P521(key) => {
                 let key = p521::ecdsa::VerifyingKey::from_affine(*key.as_affine())
                     .map_err(|_| invalid_public())?;

@@ -129,17 +129,27 @@ async fn sign_digest(
         digest: payload_digest,
         annotations: BTreeMap::from([(SIGNATURE_ANNOTATION.to_owned(), signature)]),
     });
-    let config = payload::signature_config(&layers);
-    let manifest = payload::signature_manifest(&config, &layers);
-    client.push_blob(&sig_reference, config).await?;
-    client
-        .push_manifest(&sig_reference, &RawManifest::new(OCI_MANIFEST, manifest))
-        .await?;
+    push_cosign_image(client, &sig_reference, &layers).await?;
     Ok(done(true))
 }
 
+/// Writes a cosign `.sig`/`.att` image with these layers (whose blobs are already pushed).
+pub(crate) async fn push_cosign_image(
+    client: &RegistryClient,
+    reference: &Reference,
+    layers: &[Layer],
+) -> Result<(), SignError> {
+    let config = payload::signature_config(layers);
+    let manifest = payload::signature_manifest(&config, layers);
+    client.push_blob(reference, config).await?;
+    client
+        .push_manifest(reference, &RawManifest::new(OCI_MANIFEST, manifest))
+        .await?;
+    Ok(())
+}
+
 /// The layers of the existing `.sig` image, or none when the tag does not exist.
-async fn existing_layers(
+pub(crate) async fn existing_layers(
     client: &RegistryClient,
     sig_reference: &Reference,
 ) -> Result<Vec<Layer>, SignError> {

@@ -2,6 +2,7 @@
 //! registry or network failure is an `Err` (could not decide), never a pass; a rejection is a
 //! report with a reason per layer.
 
+pub mod attestation;
 pub mod check;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use crate::ErrorKind;
 use crate::digest::Digest;
 use crate::keys::VerifyingKey;
 use crate::oci::api::{self, Attachment};
-use crate::oci::{Manifest, Reference, RegistryClient, RegistryError};
+use crate::oci::{Descriptor, Manifest, Reference, RegistryClient, RegistryError};
 use crate::sign::MAX_SIGNATURE_LAYERS;
 use check::{Rejection, SignatureLayer, check_signature_layer};
 
@@ -77,10 +78,92 @@ pub struct RejectedSignature {
     pub reason: String,
 }
 
-enum Fetch {
-    Payload(Vec<u8>),
-    Rejected(Rejection),
-    Failed(RegistryError),
+/// One layer and its payload, or why the payload could not be used.
+pub(crate) type FetchedLayer = (Descriptor, Result<Vec<u8>, Rejection>);
+
+/// An attached cosign image (`.sig` / `.att`) with each layer's payload fetched or rejected.
+pub(crate) struct Attached {
+    pub(crate) digest: Digest,
+    pub(crate) reference: Reference,
+    /// `Err` when the tag itself is unusable (missing, an index, too many layers).
+    pub(crate) layers: Result<Vec<FetchedLayer>, String>,
+}
+
+/// Resolves the image once and fetches its `kind` attachment, payloads concurrently and bounded.
+/// Registry failures are `Err`: the caller could not decide and must fail closed.
+pub(crate) async fn fetch_attached(
+    client: &RegistryClient,
+    image: &Reference,
+    kind: Attachment,
+    max_payload: u64,
+) -> Result<Attached, VerifyError> {
+    let digest = client.resolve(image).await?;
+    let reference = api::attachment_reference(image, &digest, kind);
+    let noun = match kind {
+        Attachment::Signature => "signature",
+        Attachment::Attestation => "attestation",
+        Attachment::Sbom => "SBOM",
+    };
+    let done = |layers| {
+        Ok(Attached {
+            digest: digest.clone(),
+            reference: reference.clone(),
+            layers,
+        })
+    };
+    let raw = match client.manifest(&reference).await {
+        Ok(raw) => raw,
+        Err(e) if e.is_not_found() => {
+            return done(Err(format!(
+                "no {noun}s found ({reference} does not exist)"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let layers = match raw.decode() {
+        Ok(Manifest::Image(manifest)) => manifest.layers,
+        Ok(Manifest::Index(_)) => {
+            return done(Err(format!(
+                "the {noun} tag holds an index, not a cosign {noun} image"
+            )));
+        }
+        Err(e) => return done(Err(format!("the {noun} tag holds no valid manifest: {e}"))),
+    };
+    if layers.len() > MAX_SIGNATURE_LAYERS {
+        return done(Err(format!(
+            "the {noun} image has {} layers, over cosign's limit of {MAX_SIGNATURE_LAYERS}",
+            layers.len()
+        )));
+    }
+    let fetches = layers.iter().map(|layer| async {
+        if layer.size > max_payload {
+            return Ok(Err(Rejection::TooLarge {
+                size: layer.size,
+                limit: max_payload,
+            }));
+        }
+        match client
+            .blob_limited(&reference, &layer.digest, max_payload)
+            .await
+        {
+            Ok(bytes) => Ok(Ok(bytes)),
+            Err(
+                e @ (RegistryError::DigestMismatch { .. }
+                | RegistryError::TooLarge { .. }
+                | RegistryError::NotFound { .. }),
+            ) => Ok(Err(Rejection::Blob(e.to_string()))),
+            Err(e) => Err(e),
+        }
+    });
+    let mut fetched = Vec::with_capacity(layers.len());
+    for (layer, outcome) in layers
+        .iter()
+        .zip(futures_util::future::join_all(fetches).await)
+    {
+        // One layer that could not be fetched for a network reason: nothing is decided.
+        fetched.push((layer.clone(), outcome?));
+    }
+    done(Ok(fetched))
 }
 
 /// Verifies the cosign signatures of an image with a public key.
@@ -90,100 +173,46 @@ pub async fn verify_image_signatures(
     key: &VerifyingKey,
     required: &BTreeMap<String, String>,
 ) -> Result<SignatureReport, VerifyError> {
-    let digest = client.resolve(image).await?;
-    let sig_reference = api::attachment_reference(image, &digest, Attachment::Signature);
+    let attached = fetch_attached(client, image, Attachment::Signature, MAX_PAYLOAD_BYTES).await?;
     let mut report = SignatureReport {
         image: image.to_string(),
-        digest: digest.clone(),
-        signature_reference: sig_reference.to_string(),
+        digest: attached.digest.clone(),
+        signature_reference: attached.reference.to_string(),
         verified: Vec::new(),
         rejected: Vec::new(),
     };
-    let whole = |reason: String| RejectedSignature {
-        layer: None,
-        reason,
-    };
-    let raw = match client.manifest(&sig_reference).await {
-        Ok(raw) => raw,
-        Err(e) if e.is_not_found() => {
-            report.rejected.push(whole(format!(
-                "no signatures found ({sig_reference} does not exist)"
-            )));
-            return Ok(report);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let layers = match raw.decode() {
-        Ok(Manifest::Image(manifest)) => manifest.layers,
-        Ok(Manifest::Index(_)) => {
-            report.rejected.push(whole(
-                "the signature tag holds an index, not a signature image".into(),
-            ));
-            return Ok(report);
-        }
-        Err(e) => {
-            report.rejected.push(whole(format!(
-                "the signature tag holds no valid manifest: {e}"
-            )));
-            return Ok(report);
-        }
-    };
-    if layers.len() > MAX_SIGNATURE_LAYERS {
-        report.rejected.push(whole(format!(
-            "the signature image has {} layers, over cosign's limit of {MAX_SIGNATURE_LAYERS}",
-            layers.len()
-        )));
-        return Ok(report);
-    }
-    // Fetch every candidate payload concurrently; the checks themselves are cheap.
-    let fetches = layers.iter().map(|layer| async {
-        if layer.size > MAX_PAYLOAD_BYTES {
-            return Fetch::Rejected(Rejection::TooLarge {
-                size: layer.size,
-                limit: MAX_PAYLOAD_BYTES,
+    let layers = match attached.layers {
+        Ok(layers) => layers,
+        Err(reason) => {
+            report.rejected.push(RejectedSignature {
+                layer: None,
+                reason,
             });
+            return Ok(report);
         }
-        match client
-            .blob_limited(&sig_reference, &layer.digest, MAX_PAYLOAD_BYTES)
-            .await
-        {
-            Ok(bytes) => Fetch::Payload(bytes),
-            Err(
-                e @ (RegistryError::DigestMismatch { .. }
-                | RegistryError::TooLarge { .. }
-                | RegistryError::NotFound { .. }),
-            ) => Fetch::Rejected(Rejection::Blob(e.to_string())),
-            Err(e) => Fetch::Failed(e),
-        }
-    });
-    let fetched = futures_util::future::join_all(fetches).await;
-    for (layer, fetch) in layers.iter().zip(fetched) {
-        let outcome = match fetch {
-            // Could not decide for this layer: the whole verification fails closed.
-            Fetch::Failed(e) => return Err(e.into()),
-            Fetch::Rejected(rejection) => Err(rejection),
-            Fetch::Payload(payload) => check_signature_layer(
+    };
+    for (layer, payload) in layers {
+        let outcome = payload.and_then(|payload| {
+            check_signature_layer(
                 SignatureLayer {
                     media_type: &layer.media_type,
                     payload: &payload,
                     annotations: &layer.annotations,
                 },
                 key,
-                &digest,
+                &attached.digest,
                 required,
-            ),
-        };
+            )
+        });
         match outcome {
             Ok(payload) => report.verified.push(VerifiedSignature {
                 layer: layer.digest.clone(),
                 payload,
             }),
-            Err(rejection) => {
-                report.rejected.push(RejectedSignature {
-                    layer: Some(layer.digest.clone()),
-                    reason: rejection.to_string(),
-                });
-            }
+            Err(rejection) => report.rejected.push(RejectedSignature {
+                layer: Some(layer.digest.clone()),
+                reason: rejection.to_string(),
+            }),
         }
     }
     Ok(report)
