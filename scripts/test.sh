@@ -16,6 +16,15 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
+# The in-toto project's Python bindings, to check our statements independently.
+venv="$PWD/target/python-intoto"
+if ! "$venv/bin/python" -c 'import in_toto_attestation' >/dev/null 2>&1; then
+    echo "installing in-toto-attestation into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q in-toto-attestation
+fi
+export SUPPLY_TEST_PYTHON="$venv/bin/python"
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -117,6 +117,35 @@ fn provenance_attest_and_verify_with_a_policy() {
         statement["predicate"]["buildDefinition"]["buildType"],
         "https://actions.github.io/buildtypes/workflow/v1"
     );
+    in_toto_python_accepts(&d.join("provenance.json"));
+    let manual = supply(
+        d,
+        &[
+            "provenance",
+            "--subject",
+            "artifact.bin",
+            "--builder-id",
+            "https://ci.example/runner",
+            "--source-uri",
+            "https://git.example/app",
+            "--source-commit",
+            "abc",
+            "-o",
+            "manual.json",
+        ],
+        &[("GITHUB_ACTIONS", "")],
+    );
+    assert!(manual.status.success(), "{}", stderr(&manual));
+    in_toto_python_accepts(&d.join("manual.json"));
+    // The check can fail: a statement with a misspelt predicate field is refused.
+    std::fs::write(
+        d.join("typo.json"),
+        std::fs::read_to_string(d.join("manual.json"))
+            .unwrap()
+            .replace("runDetails", "runDetail"),
+    )
+    .unwrap();
+    assert!(!in_toto_python_output(&d.join("typo.json")).status.success());
 
     let attested = supply(
         d,
@@ -256,6 +285,31 @@ fn provenance_attest_and_verify_with_a_policy() {
     assert_eq!(envelopes(&rt, &client, &reference).len(), 1);
 }
 
+/// The in-toto project's own bindings (`in-toto-attestation`, strict protobuf JSON) accept it.
+fn in_toto_python_accepts(statement: &Path) {
+    let output = in_toto_python_output(statement);
+    assert!(
+        output.status.success(),
+        "in-toto-attestation rejects {}: {}{}",
+        statement.display(),
+        stdout(&output),
+        stderr(&output)
+    );
+}
+
+fn in_toto_python_output(statement: &Path) -> Output {
+    let python = std::env::var_os("SUPPLY_TEST_PYTHON").unwrap_or_else(|| {
+        panic!("SUPPLY_TEST_PYTHON is not set: run scripts/test.sh, which makes a venv with `pip install in-toto-attestation`")
+    });
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/check_statement.py");
+    Command::new(python)
+        .arg(script)
+        .arg(statement)
+        .output()
+        .unwrap()
+}
+
 fn openssl_verify(public_key: &Path, message: &[u8], signature_b64: &str) {
     let openssl = require_tool("openssl", "openssl");
     let dir = tempfile::tempdir().unwrap();
@@ -353,10 +407,16 @@ fn sbom_attestation_in_one_step_and_tampering() {
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut signed_without_pae = original.clone();
     signed_without_pae.signatures[0].sig = b64.encode(key.sign(&statement_for_a));
-    let cases: [(Envelope, &str); 3] = [
+    let mut type_swapped = original.clone();
+    let swapped = String::from_utf8(statement_for_a.clone())
+        .unwrap()
+        .replace("https://cyclonedx.org/bom", "https://spdx.dev/Document");
+    type_swapped.payload = b64.encode(swapped);
+    let cases: [(Envelope, &str); 4] = [
         (original, "not about this image"),
         (changed_type, "payload type"),
         (signed_without_pae, "signature"),
+        (type_swapped, "signature"),
     ];
     for (envelope, words) in cases {
         push_att(&rt, &client, &b, &image_b.digest, envelope);
