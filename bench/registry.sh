@@ -39,3 +39,12 @@ measure() {
 measure "supply digest" digest "$image"
 measure "supply tree" tree "$image"
 measure "supply verify" verify --key "$work/cosign.pub" "$image"
+
+# sigstore-rs verifying the same signature (tests/sigstore-interop/examples/verify.rs).
+interop="$ROOT/tests/sigstore-interop"
+(cd "$interop" && cargo build --release --locked --example verify -q)
+digest=$("$SUPPLY" digest "$image")
+sigstore_verify=("$interop/target/release/examples/verify" "127.0.0.1:$port" bench/app "$digest" "$work/cosign.pub")
+"${sigstore_verify[@]}" >/dev/null
+wall=$(perf stat -r "$RUNS" "${sigstore_verify[@]}" 2>&1 >/dev/null | awk '/seconds time elapsed/ {printf "%.1f", $1 * 1000}')
+printf '| sigstore-rs verify (same image) | – | %s |\n' "$wall"

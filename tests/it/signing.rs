@@ -671,3 +671,57 @@ fn forged_blobs_and_registry_failures_never_verify() {
         stderr(&output)
     );
 }
+
+#[test]
+fn recursive_signing_covers_an_index_and_its_manifests() {
+    let registry = Registry::plain();
+    let keys = key_dir();
+    let dir = keys.path();
+    let rt = runtime();
+    let client = client_for(&registry, None);
+    let amd64: Reference = registry.image("multi/app", "amd64").parse().unwrap();
+    let arm64: Reference = registry.image("multi/app", "arm64").parse().unwrap();
+    let first = rt.block_on(push_test_image(&client, &amd64, "amd64"));
+    let second = rt.block_on(push_test_image(&client, &arm64, "arm64"));
+    let entry = |image: &crate::registry::TestImage, arch: &str| {
+        format!(
+            r#"{{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":{},"platform":{{"architecture":"{arch}","os":"linux"}}}}"#,
+            image.digest,
+            image.manifest.bytes.len()
+        )
+    };
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{},{}]}}"#,
+        entry(&first, "amd64"),
+        entry(&second, "arm64")
+    );
+    let tagged: Reference = registry.image("multi/app", "v1").parse().unwrap();
+    let index_digest = rt
+        .block_on(client.push_manifest(&tagged, &RawManifest::new(OCI_INDEX, index.into_bytes())))
+        .unwrap();
+
+    let signed = supply(
+        dir,
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            "--recursive",
+            "--output",
+            "json",
+            &tagged.to_string(),
+        ],
+    );
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let entries: serde_json::Value = serde_json::from_str(&stdout(&signed)).unwrap();
+    assert_eq!(
+        entries.as_array().unwrap().len(),
+        3,
+        "the index and both manifests"
+    );
+    for digest in [&index_digest, &first.digest, &second.digest] {
+        let by_digest = format!("{}/multi/app@{digest}", registry.host);
+        let output = supply(dir, &["verify", "--key", "cosign.pub", &by_digest]);
+        assert!(output.status.success(), "{digest}: {}", stderr(&output));
+    }
+}
