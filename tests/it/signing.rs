@@ -277,16 +277,7 @@ fn layers(rt: &tokio::runtime::Runtime, client: &RegistryClient, sig: &Reference
     let Manifest::Image(manifest) = raw.decode().unwrap() else {
         panic!("image manifest")
     };
-    manifest
-        .layers
-        .into_iter()
-        .map(|d| Layer {
-            media_type: d.media_type,
-            size: d.size,
-            digest: d.digest,
-            annotations: d.annotations,
-        })
-        .collect()
+    manifest.layers.into_iter().map(Layer::from).collect()
 }
 
 fn openssl_verifies(public_key: &Path, message: &[u8], signature_b64: &str) {

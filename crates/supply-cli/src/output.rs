@@ -23,6 +23,22 @@ pub(crate) fn write_document(path: Option<&Path>, text: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// One `rejected:` line per rejected signature or attestation, with its layer digest.
+pub(crate) fn write_rejections(
+    out: &mut impl Write,
+    rejected: &[supply_core::verify::RejectedSignature],
+) -> std::io::Result<()> {
+    for rejection in rejected {
+        let layer = rejection
+            .layer
+            .as_ref()
+            .map(|d| format!("layer {d}: "))
+            .unwrap_or_default();
+        writeln!(out, "  rejected: {layer}{}", rejection.reason)?;
+    }
+    Ok(())
+}
+
 /// A closed pipe (`supply sbom | head`) is not an error worth reporting.
 pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

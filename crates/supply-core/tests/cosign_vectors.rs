@@ -201,16 +201,7 @@ fn our_signature_image_is_byte_identical_to_cosigns() {
     let Manifest::Image(manifest) = raw.decode().unwrap() else {
         panic!("an image manifest")
     };
-    let layers: Vec<Layer> = manifest
-        .layers
-        .into_iter()
-        .map(|d| Layer {
-            media_type: d.media_type,
-            size: d.size,
-            digest: d.digest,
-            annotations: d.annotations,
-        })
-        .collect();
+    let layers: Vec<Layer> = manifest.layers.into_iter().map(Layer::from).collect();
     let config = payload::signature_config(&layers);
     assert_eq!(config, read("cosign/real-att/config.json"), "config blob");
     assert_eq!(

@@ -157,14 +157,7 @@ pub(crate) fn verify_attestation(args: &VerifyAttestationArgs) -> anyhow::Result
             report.digest
         )?;
     }
-    for rejected in &report.rejected {
-        let layer = rejected
-            .layer
-            .as_ref()
-            .map(|d| format!("layer {d}: "))
-            .unwrap_or_default();
-        writeln!(stderr, "  rejected: {layer}{}", rejected.reason)?;
-    }
+    output::write_rejections(&mut stderr, &report.rejected)?;
     let mut stdout = std::io::stdout().lock();
     match args.image.output {
         OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?,

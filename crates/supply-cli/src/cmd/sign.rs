@@ -14,6 +14,7 @@ use super::image::{client, reference, report_round_trips, runtime};
 use super::keys::password;
 use crate::ExitStatus;
 use crate::cli::{OutputFormat, SignArgs, SignBlobArgs, VerifyArgs, VerifyBlobArgs};
+use crate::output;
 
 const MAX_BLOB_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
@@ -88,14 +89,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
             report.digest
         )?;
     }
-    for rejected in &report.rejected {
-        let layer = rejected
-            .layer
-            .as_ref()
-            .map(|d| format!("layer {d}: "))
-            .unwrap_or_default();
-        writeln!(stderr, "  rejected: {layer}{}", rejected.reason)?;
-    }
+    output::write_rejections(&mut stderr, &report.rejected)?;
     match args.image.output {
         OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?,
         OutputFormat::Text => {

@@ -6,8 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
 use super::api::{self, Attachment};
-use super::client::{Request, header_text};
 use super::manifest::{Descriptor, Index, Manifest, OCI_INDEX};
+use super::transport::{Request, header_text};
 use super::{MAX_MANIFEST_BYTES, Reference, RegistryClient, RegistryError};
 use crate::digest::Digest;
 
@@ -57,14 +57,7 @@ impl RegistryClient {
         headers.insert(ACCEPT, HeaderValue::from_static(OCI_INDEX));
         let what = format!("referrers of {digest}");
         let response = self
-            .send(Request {
-                method: Method::GET,
-                reference,
-                path,
-                headers,
-                body: None,
-                push: false,
-            })
+            .send(Request::new(Method::GET, reference, path).with_headers(headers))
             .await?;
         let content_type = header_text(response.headers(), "content-type").unwrap_or_default();
         let (index, api) = if response.status() == StatusCode::OK

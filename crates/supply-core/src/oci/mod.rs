@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod manifest;
 pub mod reference;
+mod transport;
 mod upload;
 
 use std::path::PathBuf;

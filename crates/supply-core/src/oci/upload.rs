@@ -6,8 +6,8 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode};
 
-use super::client::{Request, header_text};
 use super::manifest::RawManifest;
+use super::transport::{Request, header_text};
 use super::{Reference, RegistryClient, RegistryError};
 use crate::digest::Digest;
 
@@ -53,14 +53,12 @@ impl RegistryClient {
                     );
                     headers.insert(CONTENT_LENGTH, header_value(&(end - offset).to_string())?);
                     let response = self
-                        .send(Request {
-                            method: Method::PATCH,
-                            reference,
-                            path: location.clone(),
-                            headers,
-                            body: Some(bytes.slice(offset..end)),
-                            push: true,
-                        })
+                        .send(
+                            Request::new(Method::PATCH, reference, location.clone())
+                                .with_headers(headers)
+                                .body(bytes.slice(offset..end))
+                                .push(),
+                        )
                         .await?;
                     let response = self
                         .expect_success(reference, "PATCH", response, "blob upload chunk")
@@ -79,14 +77,12 @@ impl RegistryClient {
             HeaderValue::from_static("application/octet-stream"),
         );
         let response = self
-            .send(Request {
-                method: Method::PUT,
-                reference,
-                path,
-                headers,
-                body: Some(final_body),
-                push: true,
-            })
+            .send(
+                Request::new(Method::PUT, reference, path)
+                    .with_headers(headers)
+                    .body(final_body)
+                    .push(),
+            )
             .await?;
         let what = format!("blob {digest} upload");
         let response = self
@@ -112,14 +108,7 @@ impl RegistryClient {
     ) -> Result<bool, RegistryError> {
         let path = format!("/v2/{}/blobs/{digest}", reference.repository());
         let response = self
-            .send(Request {
-                method: Method::HEAD,
-                reference,
-                path,
-                headers: HeaderMap::new(),
-                body: None,
-                push: true,
-            })
+            .send(Request::new(Method::HEAD, reference, path).push())
             .await?;
         match response.status() {
             StatusCode::OK => Ok(true),
@@ -145,16 +134,13 @@ impl RegistryClient {
         );
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, header_value(&manifest.media_type)?);
-        let body = Some(Bytes::from(manifest.bytes.clone()));
         let response = self
-            .send(Request {
-                method: Method::PUT,
-                reference,
-                path,
-                headers,
-                body,
-                push: true,
-            })
+            .send(
+                Request::new(Method::PUT, reference, path)
+                    .with_headers(headers)
+                    .body(Bytes::from(manifest.bytes.clone()))
+                    .push(),
+            )
             .await?;
         let what = format!("manifest {reference} upload");
         let response = self
@@ -175,14 +161,7 @@ impl RegistryClient {
     async fn start_upload(&self, reference: &Reference) -> Result<String, RegistryError> {
         let path = format!("/v2/{}/blobs/uploads/", reference.repository());
         let response = self
-            .send(Request {
-                method: Method::POST,
-                reference,
-                path,
-                headers: HeaderMap::new(),
-                body: None,
-                push: true,
-            })
+            .send(Request::new(Method::POST, reference, path).push())
             .await?;
         let response = self
             .expect_success(reference, "POST", response, "blob upload")

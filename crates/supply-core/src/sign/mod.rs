@@ -164,16 +164,7 @@ pub(crate) async fn existing_layers(
     };
     match raw.decode() {
         Ok(Manifest::Image(manifest)) if manifest.layers.len() < MAX_SIGNATURE_LAYERS => {
-            Ok(manifest
-                .layers
-                .into_iter()
-                .map(|d| Layer {
-                    media_type: d.media_type,
-                    size: d.size,
-                    digest: d.digest,
-                    annotations: d.annotations,
-                })
-                .collect())
+            Ok(manifest.layers.into_iter().map(Layer::from).collect())
         }
         Ok(Manifest::Image(_)) => Err(not_signature(format!(
             "it has {MAX_SIGNATURE_LAYERS} layers or more"

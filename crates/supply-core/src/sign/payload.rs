@@ -64,6 +64,17 @@ pub struct Layer {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl From<crate::oci::Descriptor> for Layer {
+    fn from(descriptor: crate::oci::Descriptor) -> Self {
+        Self {
+            media_type: descriptor.media_type,
+            size: descriptor.size,
+            digest: descriptor.digest,
+            annotations: descriptor.annotations,
+        }
+    }
+}
+
 /// The config blob of a signature image with these layers (an empty image with zero times,
 /// one history entry and one diff id per layer; uncompressed, so diff id = layer digest).
 pub fn signature_config(layers: &[Layer]) -> Vec<u8> {
