@@ -375,6 +375,33 @@ async fn reads_an_image_pushed_by_skopeo() {
         .blob(&reference, &manifest.config.digest)
         .await
         .unwrap();
+
+    // The same image converted by skopeo to a Docker schema 2 manifest.
+    let output = Command::new(require_tool("skopeo", "skopeo"))
+        .args(["copy", "--format", "v2s2", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:v1", layout.display()))
+        .arg(format!(
+            "docker://{}",
+            registry.image("skopeo/app", "docker")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "skopeo copy --format v2s2: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let docker: Reference = registry.image("skopeo/app", "docker").parse().unwrap();
+    let raw = client.manifest(&docker).await.unwrap();
+    assert_eq!(raw.media_type, supply_core::oci::manifest::DOCKER_MANIFEST);
+    assert_eq!(client.resolve(&docker).await.unwrap(), raw.digest);
+    let Manifest::Image(manifest) = raw.decode().unwrap() else {
+        panic!("a Docker image manifest")
+    };
+    client
+        .blob(&docker, &manifest.layers[0].digest)
+        .await
+        .unwrap();
 }
 
 #[test]
