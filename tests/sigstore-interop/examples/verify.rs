@@ -11,8 +11,16 @@ fn main() -> std::process::ExitCode {
         eprintln!("cannot read {key}");
         return std::process::ExitCode::from(2);
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
-    match runtime.block_on(sigstore_interop::sigstore_verify(host, repository, digest, &public_key)) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(sigstore_interop::sigstore_verify(
+        host,
+        repository,
+        digest,
+        &public_key,
+    )) {
         Ok(count) => {
             println!("{count} signature(s) verified");
             std::process::ExitCode::SUCCESS

@@ -19,12 +19,21 @@ fn supply_bin() -> PathBuf {
     let path = std::env::var_os("SUPPLY_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/supply"));
-    assert!(path.is_file(), "no supply binary at {}: run `cargo build -p supply-cli` first (scripts/test.sh does)", path.display());
+    assert!(
+        path.is_file(),
+        "no supply binary at {}: run `cargo build -p supply-cli` first (scripts/test.sh does)",
+        path.display()
+    );
     path
 }
 
 fn supply(dir: &Path, args: &[&str]) -> Output {
-    Command::new(supply_bin()).args(args).current_dir(dir).env("COSIGN_PASSWORD", PASSWORD).output().unwrap()
+    Command::new(supply_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", PASSWORD)
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -37,8 +46,18 @@ fn push_image(registry: &Registry, repository: &str, content: &str) -> String {
     let skopeo = require_tool("skopeo", "skopeo");
     let layout = registry.dir.path().join(repository.replace('/', "_"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/oci/make-image.sh");
-    let built = Command::new("bash").arg(script).arg(&layout).arg("v1").arg(content).output().unwrap();
-    assert!(built.status.success(), "make-image.sh: {}", text(&built.stderr));
+    let built = Command::new("bash")
+        .arg(script)
+        .arg(&layout)
+        .arg("v1")
+        .arg(content)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "make-image.sh: {}",
+        text(&built.stderr)
+    );
     let target = format!("docker://{}", registry.image(repository, "v1"));
     let pushed = Command::new(skopeo)
         .args(["copy", "--preserve-digests", "--dest-tls-verify=false"])
@@ -72,7 +91,10 @@ async fn sigstore_rs_verifies_what_supply_signs() {
     let verified = sigstore_verify(&registry.host, "interop/ours", &digest, &public).await;
     assert_eq!(verified, Ok(1), "sigstore-rs accepts supply's signature");
     let wrong = sigstore_verify(&registry.host, "interop/ours", &digest, &other_public).await;
-    assert!(wrong.is_err(), "and rejects it under another key: {wrong:?}");
+    assert!(
+        wrong.is_err(),
+        "and rejects it under another key: {wrong:?}"
+    );
 }
 
 #[tokio::test]
@@ -83,13 +105,35 @@ async fn supply_verifies_what_sigstore_rs_signs() {
     let (private, _) = key_pair(keys.path(), "cosign");
     key_pair(keys.path(), "other");
     // sigstore-rs reads the key file supply wrote (cosign's encrypted format) and signs.
-    sigstore_sign_encrypted(&registry.host, "interop/theirs", &digest, &private, PASSWORD).await.unwrap();
+    sigstore_sign_encrypted(
+        &registry.host,
+        "interop/theirs",
+        &digest,
+        &private,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
 
     let image = format!("{}/interop/theirs@{digest}", registry.host);
-    let verified = supply(keys.path(), &["verify", "--key", "cosign.pub", "--output", "json", &image]);
-    assert!(verified.status.success(), "supply accepts sigstore-rs's signature: {}", text(&verified.stderr));
+    let verified = supply(
+        keys.path(),
+        &["verify", "--key", "cosign.pub", "--output", "json", &image],
+    );
+    assert!(
+        verified.status.success(),
+        "supply accepts sigstore-rs's signature: {}",
+        text(&verified.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
-    assert_eq!(report["verified"][0]["payload"]["critical"]["image"]["docker-manifest-digest"], digest.as_str());
+    assert_eq!(
+        report["verified"][0]["payload"]["critical"]["image"]["docker-manifest-digest"],
+        digest.as_str()
+    );
     let wrong = supply(keys.path(), &["verify", "--key", "other.pub", &image]);
-    assert_eq!(wrong.status.code(), Some(1), "and rejects it under another key");
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "and rejects it under another key"
+    );
 }
