@@ -18,7 +18,8 @@ const ALLOWED: &str = "allowed: ECDSA P-256/P-384/P-521, RSA 2048/3072/4096, Ed2
 pub(super) enum Private {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
-    P521(p521::ecdsa::SigningKey),
+    /// Both forms: the secret key gives the public key without a fallible conversion.
+    P521(p521::SecretKey, p521::ecdsa::SigningKey),
     Rsa(Box<rsa::RsaPrivateKey>),
     Ed25519(ed25519_dalek::SigningKey),
 }
@@ -55,7 +56,7 @@ impl Private {
         match self {
             Self::P256(_) => "ECDSA P-256",
             Self::P384(_) => "ECDSA P-384",
-            Self::P521(_) => "ECDSA P-521",
+            Self::P521(..) => "ECDSA P-521",
             Self::Rsa(_) => "RSA",
             Self::Ed25519(_) => "Ed25519",
         }
@@ -112,9 +113,7 @@ impl Private {
         let document = match self {
             Self::P256(key) => key.to_pkcs8_der(),
             Self::P384(key) => key.to_pkcs8_der(),
-            Self::P521(key) => p521::SecretKey::from_bytes(&key.to_bytes())
-                .map_err(|_| unsupported("invalid P-521 key"))?
-                .to_pkcs8_der(),
+            Self::P521(secret, _) => secret.to_pkcs8_der(),
             Self::Rsa(key) => key.to_pkcs8_der(),
             Self::Ed25519(key) => key.to_pkcs8_der(),
         };
@@ -126,7 +125,7 @@ impl Private {
         match self {
             Self::P256(key) => Public::P256(*key.verifying_key()),
             Self::P384(key) => Public::P384(*key.verifying_key()),
-            Self::P521(key) => Public::P521(p521_public(key)),
+            Self::P521(secret, _) => Public::P521(secret.public_key()),
             Self::Rsa(key) => Public::Rsa(key.to_public_key()),
             Self::Ed25519(key) => Public::Ed25519(key.verifying_key()),
         }
@@ -142,7 +141,7 @@ impl Private {
                 .to_der()
                 .as_bytes()
                 .to_vec(),
-            Self::P521(key) => Signer::<p521::ecdsa::Signature>::sign(key, message)
+            Self::P521(_, key) => Signer::<p521::ecdsa::Signature>::sign(key, message)
                 .to_der()
                 .as_bytes()
                 .to_vec(),
@@ -160,20 +159,9 @@ impl Private {
     }
 }
 
-fn p521_public(key: &p521::ecdsa::SigningKey) -> p521::PublicKey {
-    let verifying = p521::ecdsa::VerifyingKey::from(key);
-    // A verifying key derived from a valid signing key is a valid point.
-    p521::PublicKey::from_affine(*verifying.as_affine()).unwrap_or_else(|_| unreachable_point())
-}
-
-#[allow(clippy::panic)]
-fn unreachable_point() -> p521::PublicKey {
-    panic!("a P-521 signing key produced an invalid public point")
-}
-
 fn p521_from_secret(secret: &p521::SecretKey) -> Result<Private, KeyError> {
     p521::ecdsa::SigningKey::from_bytes(&secret.to_bytes())
-        .map(Private::P521)
+        .map(|signing| Private::P521(secret.clone(), signing))
         .map_err(|_| unsupported("invalid P-521 key"))
 }
 
