@@ -245,7 +245,7 @@ impl RegistryClient {
                 if plain.is_none()
                     && may_use_http
                     && !source.is_timeout()
-                    && !is_certificate_error(source) =>
+                    && !plain_http_cannot_help(source) =>
             {
                 let retry = self.exchange(request, scope, "http").await;
                 if retry.is_ok() {
@@ -460,12 +460,14 @@ fn path_only(path: &str) -> String {
     path.split('?').next().unwrap_or_default().to_owned()
 }
 
-/// Whether a TLS failure was the server's certificate (it speaks TLS, we do not trust it):
-/// then falling back to plain HTTP would be a downgrade, never a fix.
-fn is_certificate_error(error: &reqwest::Error) -> bool {
+/// Whether plain HTTP cannot help after this HTTPS failure: the server's certificate was
+/// refused (it speaks TLS; falling back would be a downgrade), or the name did not resolve
+/// (HTTP would fail the same way, and its error would hide the real one).
+fn plain_http_cannot_help(error: &reqwest::Error) -> bool {
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(current) = source {
-        if current.to_string().contains("certificate") {
+        let text = current.to_string();
+        if text.contains("certificate") || text.contains("dns error") {
             return true;
         }
         source = current.source();
