@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Tools the tests call: a real registry (CNCF distribution), htpasswd for its basic auth,
-# openssl for its test CA, umoci + skopeo to build and push images with another implementation.
+# openssl for its test CA, umoci + skopeo to build and push images with another implementation,
+# gcc and valgrind for the C API test.
 need_apt=()
-for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo; do
+for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 if ((${#need_apt[@]})); then
@@ -28,6 +29,8 @@ export SUPPLY_TEST_PYTHON="$venv/bin/python"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# The C API test links the static library; build it explicitly rather than rely on test builds.
+cargo build -p supply-ffi --locked
 cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
 # The cosign cross-check with sigstore-rs, an independent implementation. It is its own
 # workspace (its heavy dependencies stay out of supply's tree) and drives the binary built above.
