@@ -50,8 +50,7 @@ pub(crate) fn generate_key_pair(args: &GenerateKeyPairArgs) -> anyhow::Result<Ex
         password.as_bytes(),
         args.force,
     )?;
-    eprintln!("Private key written to {}", private.display());
-    eprintln!("Public key written to {}", public.display());
+    report_written(&private, &public);
     Ok(ExitStatus::Success)
 }
 
@@ -64,7 +63,11 @@ pub(crate) fn import_key_pair(args: &ImportKeyPairArgs) -> anyhow::Result<ExitSt
         password.as_bytes(),
         args.force,
     )?;
+    report_written(&private, &public);
+    Ok(ExitStatus::Success)
+}
+
+fn report_written(private: &std::path::Path, public: &std::path::Path) {
     eprintln!("Private key written to {}", private.display());
     eprintln!("Public key written to {}", public.display());
-    Ok(ExitStatus::Success)
 }

@@ -120,16 +120,7 @@ impl RegistryClient {
         if let Some(digest) = reference.digest() {
             return Ok(digest.clone());
         }
-        let path = format!(
-            "/v2/{}/manifests/{}",
-            reference.repository(),
-            reference.manifest_key()
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_MANIFESTS));
-        let response = self
-            .send(Request::new(Method::HEAD, reference, path).with_headers(headers))
-            .await?;
+        let response = self.send(manifest_request(Method::HEAD, reference)).await?;
         let announced = response
             .headers()
             .get("docker-content-digest")
@@ -159,17 +150,8 @@ impl RegistryClient {
     /// Fetches a manifest, at most 4 MiB, checked against the reference's digest (or, for a
     /// tag, against the digest the registry announces).
     pub async fn manifest(&self, reference: &Reference) -> Result<RawManifest, RegistryError> {
-        let path = format!(
-            "/v2/{}/manifests/{}",
-            reference.repository(),
-            reference.manifest_key()
-        );
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_MANIFESTS));
         let what = format!("manifest {reference}");
-        let response = self
-            .send(Request::new(Method::GET, reference, path).with_headers(headers))
-            .await?;
+        let response = self.send(manifest_request(Method::GET, reference)).await?;
         let response = self
             .expect_success(reference, "GET", response, &what)
             .await?;
@@ -283,4 +265,16 @@ impl RegistryClient {
             message: "more than 100 pages of tags".into(),
         })
     }
+}
+
+/// A request for the reference's manifest (its digest, else its tag) accepting every kind we read.
+fn manifest_request(method: Method, reference: &Reference) -> Request<'_> {
+    let path = format!(
+        "/v2/{}/manifests/{}",
+        reference.repository(),
+        reference.manifest_key()
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_MANIFESTS));
+    Request::new(method, reference, path).with_headers(headers)
 }
