@@ -98,6 +98,9 @@ fn provenance_attest_and_verify_with_a_policy() {
             &image_ref,
             "--subject",
             "artifact.bin",
+            // A second image subject: both are resolved through one client and runtime.
+            "--subject",
+            &image_ref,
             "-o",
             "provenance.json",
         ],
@@ -113,6 +116,10 @@ fn provenance_attest_and_verify_with_a_policy() {
         image.digest.hex()
     );
     assert_eq!(statement["subject"][1]["name"], "artifact.bin");
+    assert_eq!(
+        statement["subject"][2]["digest"]["sha256"],
+        image.digest.hex()
+    );
     assert_eq!(
         statement["predicate"]["buildDefinition"]["buildType"],
         "https://actions.github.io/buildtypes/workflow/v1"

@@ -30,7 +30,9 @@ pub(crate) fn provenance(args: &ProvenanceArgs) -> anyhow::Result<ExitStatus> {
     };
     let predicate = slsa::predicate_from_env(&|name| std::env::var(name).ok(), &manual)?;
     let mut subjects = Vec::new();
-    let mut registry_client = None;
+    // One runtime and one client for every image subject: reqwest's pooled connections belong
+    // to the runtime that opened them, so a client must not outlive its runtime.
+    let mut registry = None;
     for subject in &args.subjects {
         let path = Path::new(subject);
         if path.is_file() {
@@ -40,11 +42,11 @@ pub(crate) fn provenance(args: &ProvenanceArgs) -> anyhow::Result<ExitStatus> {
         } else {
             let image = reference(subject)
                 .with_context(|| format!("{subject} is neither a file nor an image reference"))?;
-            let client = match &registry_client {
-                Some(client) => client,
-                None => registry_client.insert(client(&args.registry)?),
+            let (runtime, client) = match &registry {
+                Some(registry) => registry,
+                None => registry.insert((runtime()?, client(&args.registry)?)),
             };
-            let digest = runtime()?
+            let digest = runtime
                 .block_on(client.resolve(&image))
                 .with_context(|| format!("resolving {image}"))?;
             subjects.push(Subject::new(Some(image.repository_name()), &digest));
