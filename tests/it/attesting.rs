@@ -42,6 +42,22 @@ const GITHUB: [(&str, &str); 9] = [
     ("GITHUB_EVENT_NAME", "push"),
 ];
 
+/// `supply attest` of `provenance.json` as SLSA provenance v1, with extra flags.
+fn attest_provenance(dir: &Path, image: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "attest",
+        "--key",
+        "cosign.key",
+        "--type",
+        "slsaprovenance1",
+        "--predicate",
+        "provenance.json",
+    ];
+    args.extend_from_slice(extra);
+    args.push(image);
+    supply(dir, &args, &[])
+}
+
 /// The envelopes in an image's `.att` image, in layer order.
 fn envelopes(
     rt: &tokio::runtime::Runtime,
@@ -154,20 +170,7 @@ fn provenance_attest_and_verify_with_a_policy() {
     .unwrap();
     assert!(!in_toto_python_output(&d.join("typo.json")).status.success());
 
-    let attested = supply(
-        d,
-        &[
-            "attest",
-            "--key",
-            "cosign.key",
-            "--type",
-            "slsaprovenance1",
-            "--predicate",
-            "provenance.json",
-            &image_ref,
-        ],
-        &[],
-    );
+    let attested = attest_provenance(d, &image_ref, &[]);
     assert!(attested.status.success(), "{}", stderr(&attested));
     assert_eq!(
         stdout(&attested).trim(),
@@ -251,43 +254,12 @@ fn provenance_attest_and_verify_with_a_policy() {
     openssl_verify(&d.join("cosign.pub"), &pae, &envelope.signatures[0].sig);
 
     // --replace keeps one attestation of the type.
-    assert!(
-        supply(
-            d,
-            &[
-                "attest",
-                "--key",
-                "cosign.key",
-                "--type",
-                "slsaprovenance1",
-                "--predicate",
-                "provenance.json",
-                &image_ref
-            ],
-            &[]
-        )
-        .status
-        .success()
-    );
+    assert!(attest_provenance(d, &image_ref, &[]).status.success());
     assert_eq!(envelopes(&rt, &client, &reference).len(), 2);
     assert!(
-        supply(
-            d,
-            &[
-                "attest",
-                "--key",
-                "cosign.key",
-                "--type",
-                "slsaprovenance1",
-                "--predicate",
-                "provenance.json",
-                "--replace",
-                &image_ref
-            ],
-            &[]
-        )
-        .status
-        .success()
+        attest_provenance(d, &image_ref, &["--replace"])
+            .status
+            .success()
     );
     assert_eq!(envelopes(&rt, &client, &reference).len(), 1);
 }

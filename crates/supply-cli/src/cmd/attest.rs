@@ -14,7 +14,7 @@ use supply_core::keys::files;
 use supply_core::verify::attestation;
 
 use super::image::{client, reference, report_round_trips, runtime};
-use super::keys::password;
+use super::keys::load_signing_key;
 use crate::ExitStatus;
 use crate::cli::{AttestArgs, OutputFormat, ProvenanceArgs, VerifyAttestationArgs};
 use crate::output;
@@ -104,8 +104,7 @@ pub(crate) fn attest_value(
 ) -> anyhow::Result<supply_core::attest::Attested> {
     let image = reference(image)?;
     let predicate_type = intoto::predicate_type(predicate_type)?;
-    let password = password(false)?;
-    let key = files::read_signing_key(key, password.as_bytes())?;
+    let key = load_signing_key(key)?;
     let client = client(registry)?;
     let attested = runtime()?
         .block_on(supply_core::attest::attest_image(

@@ -1,6 +1,7 @@
 //! `supply generate-key-pair`, and where key passwords come from.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use supply_core::keys::{SigningKey, files};
@@ -42,32 +43,28 @@ pub(crate) fn password(confirm: bool) -> anyhow::Result<Zeroizing<String>> {
 }
 
 pub(crate) fn generate_key_pair(args: &GenerateKeyPairArgs) -> anyhow::Result<ExitStatus> {
-    let password = password(true)?;
-    let key = SigningKey::generate();
-    let (private, public) = files::write_key_pair(
-        &args.output_key_prefix,
-        &key,
-        password.as_bytes(),
-        args.force,
-    )?;
-    report_written(&private, &public);
-    Ok(ExitStatus::Success)
+    write_pair(&SigningKey::generate(), &args.output_key_prefix, args.force)
 }
 
 pub(crate) fn import_key_pair(args: &ImportKeyPairArgs) -> anyhow::Result<ExitStatus> {
-    let key = files::read_key_to_import(&args.key)?;
-    let password = password(true)?;
-    let (private, public) = files::write_key_pair(
+    write_pair(
+        &files::read_key_to_import(&args.key)?,
         &args.output_key_prefix,
-        &key,
-        password.as_bytes(),
         args.force,
-    )?;
-    report_written(&private, &public);
+    )
+}
+
+/// Asks for a new password (twice on a terminal) and writes the pair in cosign's format.
+fn write_pair(key: &SigningKey, prefix: &Path, force: bool) -> anyhow::Result<ExitStatus> {
+    let password = password(true)?;
+    let (private, public) = files::write_key_pair(prefix, key, password.as_bytes(), force)?;
+    eprintln!("Private key written to {}", private.display());
+    eprintln!("Public key written to {}", public.display());
     Ok(ExitStatus::Success)
 }
 
-fn report_written(private: &std::path::Path, public: &std::path::Path) {
-    eprintln!("Private key written to {}", private.display());
-    eprintln!("Public key written to {}", public.display());
+/// Reads a cosign private key, its password from the usual sources.
+pub(crate) fn load_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
+    let password = password(false)?;
+    Ok(files::read_signing_key(path, password.as_bytes())?)
 }

@@ -11,7 +11,7 @@ use supply_core::sign;
 use supply_core::verify;
 
 use super::image::{client, reference, report_round_trips, runtime};
-use super::keys::password;
+use super::keys::load_signing_key;
 use crate::ExitStatus;
 use crate::cli::{OutputFormat, SignArgs, SignBlobArgs, VerifyArgs, VerifyBlobArgs};
 use crate::output;
@@ -20,8 +20,7 @@ const MAX_BLOB_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
-    let password = password(false)?;
-    let key = files::read_signing_key(&args.key, password.as_bytes())?;
+    let key = load_signing_key(&args.key)?;
     let client = client(&args.image.registry)?;
     let annotations: BTreeMap<String, String> = args.annotations.iter().cloned().collect();
     let signed = runtime()?
@@ -110,8 +109,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
 
 pub(crate) fn sign_blob(args: &SignBlobArgs) -> anyhow::Result<ExitStatus> {
     let bytes = fsio::read_bounded(&args.file, MAX_BLOB_FILE_BYTES)?;
-    let password = password(false)?;
-    let key = files::read_signing_key(&args.key, password.as_bytes())?;
+    let key = load_signing_key(&args.key)?;
     let signature = sign::sign_blob(&key, &bytes);
     if let Some(path) = &args.output_signature {
         fsio::write_atomic(path, signature.as_bytes())?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::de::toml_error;
-use super::graph::{DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind};
+use super::graph::{self, DepGraph, Hash, HashAlg, Package};
 use super::{Ecosystem, LockfileError};
 use crate::purl::Purl;
 
@@ -120,15 +120,10 @@ fn to_package(raw: &RawPackage, checksum: Option<&str>) -> Result<Package, Lockf
             {
                 package.purl = Some(purl.qualifier("repository_url", index).to_string());
             } else if let Some(git) = source.strip_prefix("git+") {
-                let (repository, commit) = split_git_source(git)
+                let (vcs_url, reference) = graph::git_source(git)
                     .ok_or_else(|| invalid("source", source, "git source without #commit"))?;
-                let vcs_url = format!("git+{repository}@{commit}");
                 package.purl = Some(purl.qualifier("vcs_url", vcs_url).to_string());
-                package.external_references.push(ExternalReference {
-                    kind: ReferenceKind::Vcs,
-                    url: super::graph::strip_credentials(&format!("{repository}#{commit}")),
-                    hashes: Vec::new(),
-                });
+                package.external_references.push(reference);
             } else {
                 return Err(invalid("source", source, "unknown source kind"));
             }
@@ -138,13 +133,6 @@ fn to_package(raw: &RawPackage, checksum: Option<&str>) -> Result<Package, Lockf
         }
     }
     Ok(package)
-}
-
-/// `https://host/repo?branch=x#commit` → (`https://host/repo`, `commit`).
-fn split_git_source(git: &str) -> Option<(&str, &str)> {
-    let (url, commit) = git.split_once('#')?;
-    let repository = url.split_once('?').map_or(url, |(base, _)| base);
-    (!commit.is_empty()).then_some((repository, commit))
 }
 
 fn source_kind(source: &str) -> &'static str {

@@ -204,6 +204,22 @@ pub enum ReferenceKind {
     Vcs,
 }
 
+/// A git source `https://host/repo?ref=x#commit` → the purl `vcs_url` qualifier
+/// (`git+https://host/repo@commit`, SPDX form) and a `vcs` reference (`https://host/repo#commit`,
+/// credentials removed). `None` without a commit.
+pub(crate) fn git_source(git: &str) -> Option<(String, ExternalReference)> {
+    let (url, commit) = git
+        .split_once('#')
+        .filter(|(_, commit)| !commit.is_empty())?;
+    let repository = url.split_once('?').map_or(url, |(base, _)| base);
+    let reference = ExternalReference {
+        kind: ReferenceKind::Vcs,
+        url: strip_credentials(&format!("{repository}#{commit}")),
+        hashes: Vec::new(),
+    };
+    Some((format!("git+{repository}@{commit}"), reference))
+}
+
 /// Removes credentials from a URL so secrets in lockfiles never reach an SBOM.
 ///
 /// Over HTTP any user info can be a token (`https://TOKEN@host`), so all of it goes; over SSH a

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::Deserialize;
 
 use super::de::toml_error;
-use super::graph::{DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope};
+use super::graph::{
+    self, DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope,
+};
 use super::{Ecosystem, LockfileError};
 use crate::purl::{Purl, normalize_pypi_name};
 
@@ -389,18 +391,10 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
             "registry"
         }
         (None, Some(git), None) if source.is_single() => {
-            let (url, commit) = git
-                .split_once('#')
-                .filter(|(_, c)| !c.is_empty())
+            let (vcs_url, reference) = graph::git_source(git)
                 .ok_or_else(|| invalid("source", git, "git source without #commit"))?;
-            let repository = url.split_once('?').map_or(url, |(base, _)| base);
-            let vcs_url = format!("git+{repository}@{commit}");
             package.purl = Some(purl.qualifier("vcs_url", vcs_url).to_string());
-            package.external_references.push(ExternalReference {
-                kind: ReferenceKind::Vcs,
-                url: super::graph::strip_credentials(&format!("{repository}#{commit}")),
-                hashes: Vec::new(),
-            });
+            package.external_references.push(reference);
             "git"
         }
         (None, None, Some(url)) if source.is_single() => {
