@@ -260,3 +260,42 @@ fn sbom_of_this_repository() {
     assert!(names.contains(&"supply-core"), "{names:?}");
     assert!(names.contains(&"serde"));
 }
+
+/// Regression (exit 101 before): a large uv.lock, parsed on two threads, whose middle byte
+/// falls inside a multi-byte character of a comment.
+#[test]
+fn large_uv_lock_with_non_ascii_text_in_the_middle() {
+    let original = std::fs::read_to_string(case("uv/large/uv.lock")).unwrap();
+    let comment = "Ünïcödé café — 日本語 😀";
+    let start = original[..original.len() / 2].rfind('\n').unwrap() + 1;
+    // Pad so the edited file's middle byte is the second byte of `Ü`.
+    let pad = original.len() + comment.len() + 3 - 2 * (start + 2 + 1);
+    let edited = format!(
+        "{}# {}{comment}\n{}",
+        &original[..start],
+        "-".repeat(pad),
+        &original[start..]
+    );
+    assert!(!edited.is_char_boundary(edited.len() / 2));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("uv.lock"), &edited).unwrap();
+    let (_, sbom) = sbom_of(&dir.path().join("uv.lock"), &[]);
+    let (_, reference) = sbom_of(&case("uv/large/uv.lock"), &[]);
+    assert_eq!(sbom["components"], reference["components"]);
+}
+
+/// Regression (exit 101 before): npm v1 alias versions with nothing, or a non-ASCII character,
+/// after `npm:`.
+#[test]
+fn npm_v1_odd_alias_versions() {
+    for version in ["npm:", "npm:ü@1.0.0"] {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = format!(
+            r#"{{"name": "app", "version": "1.0.0", "lockfileVersion": 1, "requires": true,
+                 "dependencies": {{"alias": {{"version": "{version}", "integrity": "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk="}}}}}}"#
+        );
+        std::fs::write(dir.path().join("package-lock.json"), lock).unwrap();
+        let (_, sbom) = sbom_of(&dir.path().join("package-lock.json"), &[]);
+        assert_eq!(sbom["components"].as_array().unwrap().len(), 1, "{version}");
+    }
+}

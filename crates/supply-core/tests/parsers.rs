@@ -31,6 +31,39 @@ const SEEDS: [(Ecosystem, &str); 5] = [
     ),
 ];
 
+/// A large real uv.lock: over the size where parsing is split across two threads.
+const LARGE_UV: &str = include_str!("../../../testdata/lockfiles/uv/large/uv.lock");
+
+/// Text with multi-byte characters, as descriptions and comments carry: generators of raw
+/// bytes almost never produce a whole character, let alone one at a split point.
+fn unicode_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        any::<char>().prop_filter("printable", |c| !c.is_control()),
+        0..24,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+/// What follows `npm:` in an alias version: empty, no version, a scope, non-ASCII first.
+fn alias_spec() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("@".to_owned()),
+        unicode_text(),
+        (unicode_text(), unicode_text()).prop_map(|(name, version)| format!("{name}@{version}")),
+        (unicode_text(), unicode_text()).prop_map(|(name, version)| format!("@{name}@{version}")),
+    ]
+}
+
+/// Inserts a comment line before line `at` (a TOML comment is valid at any line start).
+fn with_comment(text: &str, at: prop::sample::Index, comment: &str) -> String {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let start = starts[at.index(starts.len())];
+    format!("{}# {comment}\n{}", &text[..start], &text[start..])
+}
+
 /// Parsing and, when it succeeds, building must not panic, and the BOM must be valid.
 fn parse_and_build(ecosystem: Ecosystem, bytes: &[u8]) {
     if let Ok(graph) = sbom::parse_lockfile_bytes(ecosystem, bytes) {
@@ -69,6 +102,54 @@ proptest! {
             bytes[i] = byte;
         }
         parse_and_build(ecosystem, &bytes);
+    }
+}
+
+proptest! {
+    // Each case parses and validates a 1.9 MB lockfile: few cases, each a different split.
+    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn unicode_in_the_middle_of_a_large_uv_lock_never_panics(
+        comment in unicode_text().prop_filter("non-empty", |c| !c.is_empty()),
+        shift in any::<prop::sample::Index>(),
+    ) {
+        // A comment line at the line start before the middle, padded so that the middle of the
+        // edited file falls `shift` bytes into the comment (often inside a character).
+        let length = LARGE_UV.len();
+        let start = LARGE_UV[..length / 2].rfind('\n').map_or(0, |i| i + 1);
+        let offset = shift.index(comment.len());
+        let pad = (length + comment.len() + 3).saturating_sub(2 * (start + 2 + offset));
+        let text = format!(
+            "{}# {}{comment}\n{}",
+            &LARGE_UV[..start],
+            "-".repeat(pad),
+            &LARGE_UV[start..]
+        );
+        let graph = sbom::parse_lockfile(Ecosystem::Uv, &text).unwrap();
+        let whole: toml::Table = toml::from_str(&text).unwrap();
+        prop_assert_eq!(graph.packages.len(), whole["package"].as_array().unwrap().len());
+    }
+
+    #[test]
+    fn unicode_comments_on_any_line_never_panic(
+        seed in 0..3usize,
+        at in any::<prop::sample::Index>(),
+        comment in unicode_text(),
+    ) {
+        let (ecosystem, text) = [SEEDS[0], SEEDS[1], SEEDS[4]][seed];
+        parse_and_build(ecosystem, with_comment(text, at, &comment).as_bytes());
+    }
+
+    #[test]
+    fn npm_alias_versions_never_panic(entry in any::<prop::sample::Index>(), spec in alias_spec()) {
+        let text = SEEDS[3].1;
+        let versions: Vec<usize> = text.match_indices("\"version\": ").map(|(i, _)| i).collect();
+        let start = versions[entry.index(versions.len())] + "\"version\": ".len();
+        let end = start + text[start..].find(',').unwrap();
+        let alias = serde_json::to_string(&format!("npm:{spec}")).unwrap();
+        let edited = format!("{}{alias}{}", &text[..start], &text[end..]);
+        parse_and_build(Ecosystem::Npm, edited.as_bytes());
     }
 
     #[test]

@@ -190,18 +190,36 @@ pub(crate) fn license_choice(text: &str, acknowledgement: Option<&'static str>) 
 /// Makes a URL from a lockfile a valid IRI reference (the schema's `iri-reference` format):
 /// bytes that may not appear there (controls, space, `"<>\\^`{|}`, non-ASCII, a `%` that starts
 /// no escape) are percent-encoded; everything else is kept as written.
+///
+/// Escaping single bytes is not always enough: a lockfile URL can still be malformed as a whole
+/// (`$ttps://…`, whose first segment holds a colon but is no scheme; a bracket outside a host;
+/// a second `#`). Those are checked with the same IRI parser the schema validator uses and, when
+/// invalid, every byte but the unreserved ones, the sub-delimiters and `/` is escaped, which
+/// always yields a valid relative reference.
 pub(crate) fn iri_reference(url: String) -> String {
-    let allowed = |byte: u8| IRI_SAFE[usize::from(byte)];
-    if url.bytes().all(allowed) {
-        return url; // the common case: nothing to escape, no copy
+    let safe = |byte: u8| IRI_SAFE[usize::from(byte)];
+    let escaped = if url.bytes().all(safe) {
+        url // the common case: nothing to escape, no copy
+    } else {
+        escape(&url, safe)
+    };
+    if fluent_uri::IriRef::parse(escaped.as_str()).is_ok() {
+        return escaped;
     }
-    let bytes = url.as_bytes();
-    let mut out = String::with_capacity(url.len());
+    escape(&escaped, |byte| {
+        byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=/".contains(&byte)
+    })
+}
+
+/// Percent-encodes every byte `keep` refuses, leaving existing `%XX` escapes as they are.
+fn escape(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
     for (i, &byte) in bytes.iter().enumerate() {
         let escape_start = byte == b'%'
             && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
             && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        if allowed(byte) || escape_start {
+        if keep(byte) || escape_start {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -254,6 +272,28 @@ mod tests {
             "https://a.example/a%20b%5Ec%25zz"
         );
         assert_eq!(iri_reference("file:./ü".into()), "file:./%C3%BC");
+    }
+
+    #[test]
+    fn malformed_urls_still_become_valid_references() {
+        // Found by the mutation proptest: a scheme-less first segment with a colon.
+        for url in [
+            "$ttps://files.example/a.whl",
+            "https://h.example/x[y]",
+            "https://h.example/a#b#c",
+            "https://h.example:port/x",
+            "https://[::1/x",
+        ] {
+            let reference = iri_reference(url.into());
+            assert!(
+                fluent_uri::IriRef::parse(reference.as_str()).is_ok(),
+                "{url} -> {reference}"
+            );
+        }
+        assert_eq!(
+            iri_reference("$ttps://files.example/a.whl".into()),
+            "$ttps%3A//files.example/a.whl"
+        );
     }
 
     #[test]

@@ -94,11 +94,9 @@ fn flatten(
         // `version` is a semver, or an alias (`npm:real@1.0.0`), git URL or `file:` spec.
         match dependency.version {
             Some(version) if version.starts_with("npm:") => {
-                let spec = &version[4..];
-                let at = spec[1..].find('@').map(|i| i + 1);
-                if let Some(at) = at {
-                    node.name = spec[..at].to_owned();
-                    node.version = Some(spec[at + 1..].to_owned());
+                if let Some((name, version)) = alias_target(&version) {
+                    node.name = name.to_owned();
+                    node.version = version.map(str::to_owned);
                 }
             }
             Some(version) if version.contains(':') => {
@@ -120,4 +118,61 @@ fn flatten(
         flatten(&location, dependency.dependencies, nodes)?;
     }
     Ok(())
+}
+
+/// The package an alias (`npm:<name>@<version>`) installs. A scoped name starts with `@`, so
+/// the separator is the first `@` after the first character. `None` when nothing follows the
+/// prefix; a name without a version gives no version.
+fn alias_target(spec: &str) -> Option<(&str, Option<&str>)> {
+    let spec = spec.strip_prefix("npm:")?;
+    let mut chars = spec.char_indices();
+    chars.next()?;
+    match chars.find(|&(_, c)| c == '@') {
+        Some((at, _)) => {
+            let (name, version) = spec.split_at_checked(at)?;
+            let version = version.get(1..).filter(|v| !v.is_empty());
+            Some((name, version))
+        }
+        None => Some((spec, None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sbom::{self, BuildOptions, Builder, Ecosystem};
+
+    #[test]
+    fn alias_specs_are_split_on_char_boundaries() {
+        assert_eq!(
+            alias_target("npm:lodash@4.17.21"),
+            Some(("lodash", Some("4.17.21")))
+        );
+        assert_eq!(
+            alias_target("npm:@types/node@20.1.0"),
+            Some(("@types/node", Some("20.1.0")))
+        );
+        assert_eq!(alias_target("npm:"), None);
+        assert_eq!(alias_target("npm:ü@1.0.0"), Some(("ü", Some("1.0.0"))));
+        assert_eq!(alias_target("npm:@"), Some(("@", None)));
+        assert_eq!(alias_target("npm:x@"), Some(("x", None)));
+        assert_eq!(alias_target("npm:lodash"), Some(("lodash", None)));
+    }
+
+    /// Regression: `"npm:"` and `"npm:ü@1.0.0"` used to panic (byte slicing inside a character).
+    #[test]
+    fn odd_aliases_give_a_valid_sbom() {
+        for version in ["npm:", "npm:ü@1.0.0", "npm:@", "npm:€€€", "npm:a@€"] {
+            let text = format!(
+                r#"{{"name": "root", "version": "1.0.0", "lockfileVersion": 1,
+                     "dependencies": {{"alias": {{"version": "{version}"}}}}}}"#
+            );
+            let graph = sbom::parse_lockfile(Ecosystem::Npm, &text).unwrap();
+            let bom = Builder::new(BuildOptions::default())
+                .add("package-lock.json", graph)
+                .build("root");
+            let findings = sbom::validate(bom.to_json().as_bytes()).unwrap();
+            assert!(findings.is_empty(), "{version}: {findings:?}");
+        }
+    }
 }

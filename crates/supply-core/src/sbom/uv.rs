@@ -254,13 +254,23 @@ fn parse_raw(text: &str) -> Result<RawLock, LockfileError> {
     if text.len() < PARALLEL_PARSE_BYTES {
         return whole();
     }
-    let Some(split) = text[text.len() / 2..]
-        .find(BOUNDARY)
-        .map(|i| text.len() / 2 + i + 1)
+    // Search bytes, not `str`: the middle byte may fall inside a multi-byte character. The
+    // boundary starts with an ASCII newline, so the split (just after it) is a char boundary.
+    let middle = text.len() / 2;
+    let Some(split) = text
+        .as_bytes()
+        .get(middle..)
+        .and_then(|rest| {
+            rest.windows(BOUNDARY.len())
+                .position(|w| w == BOUNDARY.as_bytes())
+        })
+        .map(|i| middle + i + 1)
     else {
         return whole();
     };
-    let (head, tail) = text.split_at(split);
+    let Some((head, tail)) = text.split_at_checked(split) else {
+        return whole();
+    };
     let only_packages = tail
         .lines()
         .filter(|line| line.starts_with('['))

@@ -171,3 +171,63 @@ fn bad_input_is_an_error() {
         Err(LockfileError::Syntax { line: 2, .. })
     ));
 }
+
+/// A lockfile over the two-thread threshold whose middle byte is `shift` bytes into `text`
+/// (a comment between package tables).
+fn large_lock_with_text_in_the_middle(text: &str, shift: usize) -> String {
+    let package = |i: usize| {
+        format!(
+            "\n[[package]]\nname = \"p{i}\"\nversion = \"1.0.{i}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n"
+        )
+    };
+    let mut lock = String::from(
+        "version = 1\nrevision = 3\n\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n",
+    );
+    let mut i = 0;
+    while lock.len() < super::PARALLEL_PARSE_BYTES / 2 + 4096 {
+        lock.push_str(&package(i));
+        i += 1;
+    }
+    lock.push_str("# ");
+    let total = 2 * (lock.len() + shift);
+    lock.push_str(text);
+    loop {
+        let next = package(i);
+        if lock.len() + next.len() + 1 > total {
+            break;
+        }
+        lock.push_str(&next);
+        i += 1;
+    }
+    lock.push('#');
+    while lock.len() < total {
+        lock.push('#');
+    }
+    lock
+}
+
+/// Regression: a middle byte inside a multi-byte character used to panic in the split
+/// (`byte index … is not a char boundary`).
+#[test]
+fn large_lockfile_split_inside_a_character() {
+    let text = "é€😀 naïve café ünïcödé 𝄞";
+    let mut inside = 0;
+    for shift in 0..text.len() {
+        let lock = large_lock_with_text_in_the_middle(text, shift);
+        assert!(lock.len() >= super::PARALLEL_PARSE_BYTES);
+        if lock.is_char_boundary(lock.len() / 2) {
+            continue;
+        }
+        inside += 1;
+        let graph = parse(&lock).unwrap();
+        let whole = toml::from_str::<toml::Table>(&lock).unwrap();
+        assert_eq!(
+            graph.packages.len(),
+            whole["package"].as_array().unwrap().len()
+        );
+    }
+    assert!(
+        inside >= 10,
+        "only {inside} shifts put the middle inside a character"
+    );
+}
