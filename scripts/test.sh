@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 
 # Tools the tests call: a real registry (CNCF distribution), htpasswd for its basic auth,
 # openssl for its test CA, umoci + skopeo to build and push images with another implementation,
-# gcc and valgrind for the C API test.
+# gcc and valgrind for the C API test, GNU time for a memory bound.
 need_apt=()
 for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
+# GNU time measures the peak memory of `supply` in the bounded-fetch test (`time` alone is the
+# shell keyword).
+[[ -x /usr/bin/time ]] || need_apt+=(time)
 if ((${#need_apt[@]})); then
     echo "installing ${need_apt[*]}" >&2
     apt-get update -qq
@@ -36,6 +39,9 @@ cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
 # workspace (its heavy dependencies stay out of supply's tree) and drives the binary built above.
 SUPPLY_BIN="$PWD/target/debug/supply" CARGO_TARGET_DIR="$PWD/tests/sigstore-interop/target" \
     cargo test --manifest-path tests/sigstore-interop/Cargo.toml --locked 2>&1 | tee -a "$log" || status=$?
+# A short smoke run of every fuzz target (seconds each; long runs: scripts/fuzz.sh, figures in
+# the README). Any crash fails the suite.
+bash scripts/fuzz.sh all 3 2>&1 | tee -a "$log" | grep -E "executions|ERROR|panicked" || status=1
 # One closing line over all test binaries (cargo's own last line is often an empty doc-test run).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

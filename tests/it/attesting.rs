@@ -65,7 +65,7 @@ fn envelopes(
     image: &Reference,
 ) -> Vec<Envelope> {
     let digest = rt.block_on(client.resolve(image)).unwrap();
-    let att = attachment_reference(image, &digest, Attachment::Attestation);
+    let att = attachment_reference(image, &digest, Attachment::Attestation).unwrap();
     let raw = rt.block_on(client.manifest(&att)).unwrap();
     let Manifest::Image(manifest) = raw.decode().unwrap() else {
         panic!("image manifest")
@@ -380,6 +380,34 @@ fn sbom_attestation_in_one_step_and_tampering() {
         "the attested SBOM is the one written"
     );
 
+    // Regression: a [provenance] policy on a CycloneDX verification was silently skipped (the
+    // image was accepted without its builder being checked). It is an error, exit 2.
+    std::fs::write(
+        d.join("provenance-policy.toml"),
+        "[provenance]\nbuilder-id = \"https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main\"\n",
+    )
+    .unwrap();
+    let mismatched = supply(
+        d,
+        &[
+            "verify-attestation",
+            "--key",
+            "cosign.pub",
+            "--type",
+            "cyclonedx",
+            "--policy",
+            "provenance-policy.toml",
+            &a.to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(mismatched.status.code(), Some(2), "{}", stderr(&mismatched));
+    assert!(
+        stderr(&mismatched).contains("[provenance] section cannot apply"),
+        "{}",
+        stderr(&mismatched)
+    );
+
     // Tampered copies of A's attestation, placed under B: each is rejected with its reason.
     let original = envelopes(&rt, &client, &a).remove(0);
     let key = supply_core::keys::SigningKey::from_encrypted_pem(
@@ -441,7 +469,7 @@ fn push_att(
     envelope: Envelope,
 ) {
     use supply_core::sign::payload::{self, Layer};
-    let att = attachment_reference(image, digest, Attachment::Attestation);
+    let att = attachment_reference(image, digest, Attachment::Attestation).unwrap();
     let bytes = envelope.to_json();
     let size = bytes.len() as u64;
     let blob = rt.block_on(client.push_blob(&att, bytes)).unwrap();

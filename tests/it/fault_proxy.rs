@@ -1,10 +1,12 @@
 //! A small HTTP/1.1 proxy on 127.0.0.1 in front of the real registry that misbehaves on
 //! request: fails, stalls, truncates, corrupts, redirects, paginates. Everything it does not
-//! intercept is forwarded unchanged, so the registry stays the real one.
+//! intercept is forwarded unchanged, so the registry stays the real one. It can speak TLS to
+//! the client (an HTTPS front for a plain registry), and it records every request head, so a
+//! proxy with no upstream serves as the attacker's listener that must never see credentials.
 
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Clone)]
@@ -49,31 +51,85 @@ impl Rule {
 
 pub(crate) struct Proxy {
     pub(crate) host: String,
-    seen: Arc<Mutex<Vec<String>>>,
+    state: Arc<State>,
+}
+
+/// Shared state of one proxy's connections.
+struct State {
+    upstream: String,
+    seen: Mutex<Vec<String>>,
+    heads: Mutex<Vec<String>>,
+    rules: Mutex<Vec<Rule>>,
 }
 
 impl Proxy {
     /// Starts the proxy on the current tokio runtime.
     pub(crate) async fn start(upstream: String, rules: Vec<Rule>) -> Self {
+        Self::start_with(upstream, rules, None).await
+    }
+
+    /// Starts the proxy speaking TLS to its clients with this server configuration.
+    pub(crate) async fn start_tls(
+        upstream: String,
+        rules: Vec<Rule>,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> Self {
+        Self::start_with(upstream, rules, Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    }
+
+    /// A listener that forwards nothing: it answers by its rules (else hangs up) and records
+    /// what it was sent.
+    pub(crate) async fn listener(rules: Vec<Rule>) -> Self {
+        Self::start("127.0.0.1:1".into(), rules).await
+    }
+
+    async fn start_with(
+        upstream: String,
+        rules: Vec<Rule>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let rules = Arc::new(Mutex::new(rules));
-        let (seen_task, upstream) = (seen.clone(), Arc::new(upstream));
+        let state = Arc::new(State {
+            upstream,
+            seen: Mutex::new(Vec::new()),
+            heads: Mutex::new(Vec::new()),
+            rules: Mutex::new(rules),
+        });
+        let shared = state.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (seen, rules, upstream) = (seen_task.clone(), rules.clone(), upstream.clone());
+                let (state, tls) = (state.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let _ = handle(stream, &upstream, &seen, &rules).await;
+                    let _ = match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => handle(stream, &state).await,
+                            Err(_) => Ok(()),
+                        },
+                        None => handle(stream, &state).await,
+                    };
                 });
             }
         });
-        Self { host, seen }
+        Self {
+            host,
+            state: shared,
+        }
+    }
+
+    /// Adds a rule (after the ones given at start), e.g. one that names the proxy's own host.
+    pub(crate) fn add_rule(&self, rule: Rule) {
+        self.state.rules.lock().unwrap().push(rule);
     }
 
     /// `METHOD path` of every HTTP request received, in order.
     pub(crate) fn seen(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    /// The whole head (request line and headers) of every request received, in order.
+    pub(crate) fn heads(&self) -> Vec<String> {
+        self.state.heads.lock().unwrap().clone()
     }
 
     pub(crate) fn count(&self, needle: &str) -> usize {
@@ -85,10 +141,8 @@ impl Proxy {
 }
 
 async fn handle(
-    mut client: TcpStream,
-    upstream: &str,
-    seen: &Mutex<Vec<String>>,
-    rules: &Mutex<Vec<Rule>>,
+    mut client: impl AsyncRead + AsyncWrite + Unpin,
+    state: &State,
 ) -> std::io::Result<()> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -118,10 +172,11 @@ async fn handle(
         .unwrap_or(0);
     let mut body = vec![0u8; length];
     client.read_exact(&mut body).await?;
-    seen.lock().unwrap().push(format!("{method} {path}"));
+    state.seen.lock().unwrap().push(format!("{method} {path}"));
+    state.heads.lock().unwrap().push(text.clone());
 
     let action = {
-        let mut rules = rules.lock().unwrap();
+        let mut rules = state.rules.lock().unwrap();
         let rule = rules.iter_mut().find(|r| {
             r.times > 0 && r.method.is_none_or(|m| m == method) && path.contains(&r.path_contains)
         });
@@ -135,7 +190,7 @@ async fn handle(
     };
     match action {
         Action::Forward => {
-            let mut upstream = TcpStream::connect(upstream).await?;
+            let mut upstream = TcpStream::connect(&state.upstream).await?;
             let mut forwarded = String::new();
             for line in text.trim_end().lines() {
                 if !line.to_ascii_lowercase().starts_with("connection:") {

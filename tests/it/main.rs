@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
 mod attesting;
+mod bounds;
+mod credentials;
 mod fault_proxy;
 mod faults;
 mod registry;

@@ -1,6 +1,8 @@
 //! A real OCI registry for tests: Debian's `docker-registry` (CNCF distribution) on a free
-//! 127.0.0.1 port with its own storage folder, plain HTTP or TLS (a CA made here with openssl)
-//! with htpasswd basic auth. A missing tool fails the test with the command that installs it.
+//! 127.0.0.1 port with its own storage folder: plain HTTP, plain HTTP with htpasswd basic auth,
+//! or TLS with basic auth, its certificate signed by a CA made here with openssl or self-signed
+//! the common way (`openssl req -x509`, which marks it `CA:TRUE`). A missing tool fails the test
+//! with the command that installs it.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,8 +18,17 @@ pub(crate) struct Registry {
     pub(crate) dir: tempfile::TempDir,
     /// `127.0.0.1:<port>`.
     pub(crate) host: String,
-    /// For the TLS registry: the CA certificate that signed its server certificate.
+    /// For the TLS registry: the CA certificate that signed its server certificate (or, when
+    /// self-signed, that certificate itself).
     pub(crate) ca_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Plain,
+    PlainWithAuth,
+    TlsWithAuth,
+    SelfSignedWithAuth,
 }
 
 /// Fails the test with an install hint when a tool is missing.
@@ -54,15 +65,25 @@ fn free_port() -> u16 {
 impl Registry {
     /// Plain HTTP, no auth.
     pub(crate) fn plain() -> Self {
-        Self::start(false)
+        Self::start(Mode::Plain)
+    }
+
+    /// Plain HTTP with htpasswd basic auth for `USER`/`PASSWORD`.
+    pub(crate) fn plain_with_auth() -> Self {
+        Self::start(Mode::PlainWithAuth)
     }
 
     /// TLS with a test CA, htpasswd basic auth for `USER`/`PASSWORD`.
     pub(crate) fn tls_with_auth() -> Self {
-        Self::start(true)
+        Self::start(Mode::TlsWithAuth)
     }
 
-    fn start(tls: bool) -> Self {
+    /// TLS with a self-signed `CA:TRUE` certificate for 127.0.0.1, basic auth.
+    pub(crate) fn self_signed_with_auth() -> Self {
+        Self::start(Mode::SelfSignedWithAuth)
+    }
+
+    fn start(mode: Mode) -> Self {
         let binary = require_tool("docker-registry", "docker-registry");
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -74,15 +95,24 @@ impl Registry {
             storage.display()
         );
         let mut ca_file = None;
-        if tls {
-            let ca = make_tls_material(dir.path());
+        if matches!(mode, Mode::TlsWithAuth | Mode::SelfSignedWithAuth) {
+            let ca = if mode == Mode::TlsWithAuth {
+                make_tls_material(dir.path())
+            } else {
+                make_self_signed(dir.path())
+            };
             config.push_str(&format!(
-                "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: supply-test\n    path: {}\n",
+                "  tls:\n    certificate: {}\n    key: {}\n",
                 dir.path().join("server.pem").display(),
                 dir.path().join("server.key").display(),
-                make_htpasswd(dir.path()).display()
             ));
             ca_file = Some(ca);
+        }
+        if mode != Mode::Plain {
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: supply-test\n    path: {}\n",
+                make_htpasswd(dir.path()).display()
+            ));
         }
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
@@ -133,30 +163,16 @@ fn make_tls_material(dir: &Path) -> PathBuf {
     let openssl = require_tool("openssl", "openssl");
     let ca_key = dir.join("ca.key");
     let ca = dir.join("ca.pem");
-    run(Command::new(&openssl)
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=supply test CA",
-        ])
-        .args([
-            "-addext",
+    self_signed(
+        &openssl,
+        "/CN=supply test CA",
+        &[
             "basicConstraints=critical,CA:TRUE",
-            "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
-        ])
-        .arg("-keyout")
-        .arg(&ca_key)
-        .arg("-out")
-        .arg(&ca));
+        ],
+        &ca_key,
+        &ca,
+    );
     let key = dir.join("server.key");
     let csr = dir.join("server.csr");
     run(Command::new(&openssl)
@@ -190,6 +206,44 @@ fn make_tls_material(dir: &Path) -> PathBuf {
         .arg("-out")
         .arg(dir.join("server.pem")));
     ca
+}
+
+/// A server certificate made the way most guides say (`openssl req -x509 -newkey … -addext
+/// subjectAltName=IP:127.0.0.1`): self-signed, and marked `CA:TRUE` by OpenSSL 3's defaults.
+/// Returns its path (the file a user passes as `--ca-file`).
+pub(crate) fn make_self_signed(dir: &Path) -> PathBuf {
+    let openssl = require_tool("openssl", "openssl");
+    let certificate = dir.join("server.pem");
+    self_signed(
+        &openssl,
+        "/CN=127.0.0.1",
+        &["subjectAltName=IP:127.0.0.1"],
+        &dir.join("server.key"),
+        &certificate,
+    );
+    certificate
+}
+
+/// `openssl req -x509` with a new P-256 key, valid two days, with these extensions.
+fn self_signed(openssl: &Path, subject: &str, extensions: &[&str], key: &Path, out: &Path) {
+    let mut command = Command::new(openssl);
+    command.args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        subject,
+    ]);
+    for extension in extensions {
+        command.args(["-addext", extension]);
+    }
+    run(command.arg("-keyout").arg(key).arg("-out").arg(out));
 }
 
 fn make_htpasswd(dir: &Path) -> PathBuf {

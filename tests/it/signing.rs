@@ -448,7 +448,8 @@ async fn push_sig_image(
         image,
         digest,
         supply_core::oci::api::Attachment::Signature,
-    );
+    )
+    .unwrap();
     let mut descriptors = Vec::new();
     for (bytes, signature) in layers {
         let size = bytes.len() as u64;
@@ -524,7 +525,8 @@ fn registry_level_attacks_are_rejected() {
         &c,
         &image_c.digest,
         supply_core::oci::api::Attachment::Signature,
-    );
+    )
+    .unwrap();
     let index = format!(r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[]}}"#);
     rt.block_on(client.push_manifest(&sig_c, &RawManifest::new(OCI_INDEX, index.into_bytes())))
         .unwrap();

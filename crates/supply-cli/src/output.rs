@@ -6,6 +6,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use supply_core::fsio;
+use supply_core::keys::files::KeyFileError;
+use supply_core::oci::RegistryError;
 use supply_core::sbom::SbomError;
 
 /// Writes a document to `path` atomically, or to standard output when `path` is `None`.
@@ -58,6 +60,17 @@ pub(crate) fn hints(error: &anyhow::Error) -> Vec<&'static str> {
         hints.push("the registry's TLS certificate is not trusted: pass its CA with --ca-file (or SSL_CERT_FILE)");
     }
     for cause in error.chain() {
+        match cause.downcast_ref::<RegistryError>() {
+            Some(RegistryError::Unauthorized { .. }) => hints.push(
+                "pass --registry-username with --registry-password-stdin, or log in with `docker login <registry>`",
+            ),
+            Some(RegistryError::InsecureRealm { .. } | RegistryError::Redirect { .. }) => hints
+                .push("if this registry is meant to be reached over plain HTTP, pass --allow-insecure-registry"),
+            _ => {}
+        }
+        if let Some(KeyFileError::Exists { .. }) = cause.downcast_ref::<KeyFileError>() {
+            hints.push("pass --force to overwrite the existing key files");
+        }
         match cause.downcast_ref::<SbomError>() {
             Some(SbomError::NoLockfiles { .. }) => hints.push(
                 "run `cargo generate-lockfile`, `uv lock` or `npm install --package-lock-only` first",

@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod attach;
 pub mod attest;
 pub mod digest;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod oci;
 pub mod purl;
 pub mod sbom;
 pub mod sign;
+pub mod text;
 pub mod verify;
 
 pub use error::ErrorKind;

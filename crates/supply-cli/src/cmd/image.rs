@@ -6,6 +6,7 @@ use anyhow::Context;
 use supply_core::oci::api::{self, Attachment};
 use supply_core::oci::auth::Credentials;
 use supply_core::oci::{ClientOptions, Reference, RegistryClient};
+use supply_core::text::printable;
 
 use crate::ExitStatus;
 use crate::cli::{AttachmentArg, ImageArgs, OutputFormat, RegistryArgs, TriangulateArgs};
@@ -86,7 +87,7 @@ pub(crate) fn triangulate(args: &TriangulateArgs) -> anyhow::Result<ExitStatus> 
         AttachmentArg::Att => Attachment::Attestation,
         AttachmentArg::Sbom => Attachment::Sbom,
     };
-    let target = api::attachment_reference(&image, &digest, kind);
+    let target = api::attachment_reference(&image, &digest, kind)?;
     let mut stdout = std::io::stdout().lock();
     match args.image.output {
         OutputFormat::Text => writeln!(stdout, "{target}")?,
@@ -125,7 +126,12 @@ pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
             tagged.reference
         )?;
         for layer in &tagged.layers {
-            writeln!(out, "    └── {} {}", layer.digest, layer.media_type)?;
+            writeln!(
+                out,
+                "    └── {} {}",
+                layer.digest,
+                printable(&layer.media_type)
+            )?;
         }
     }
     if !attachments.referrers.is_empty() {
@@ -140,7 +146,7 @@ pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
                 .artifact_type
                 .as_deref()
                 .unwrap_or(&referrer.media_type);
-            writeln!(out, "    └── {} {kind}", referrer.digest)?;
+            writeln!(out, "    └── {} {}", referrer.digest, printable(kind))?;
         }
     }
     report_round_trips(&client, &args.registry);

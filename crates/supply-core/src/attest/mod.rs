@@ -52,7 +52,7 @@ pub async fn attest_image(
         predicate,
     );
     let envelope = dsse::sign(key, dsse::IN_TOTO_PAYLOAD_TYPE, &statement.to_json()).to_json();
-    let reference = api::attachment_reference(image, &digest, Attachment::Attestation);
+    let reference = api::attachment_reference(image, &digest, Attachment::Attestation)?;
     let mut layers = existing_layers(client, &reference).await?;
     let before = layers.len();
     if replace {

@@ -55,15 +55,69 @@ pub struct SbomPolicy {
     pub require_valid: bool,
 }
 
-/// A policy file that does not parse.
+/// A policy that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid policy: {0}")]
-pub struct PolicyError(String);
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The TOML does not parse, or names a key we do not know.
+    #[error("invalid policy: {message}")]
+    Syntax {
+        /// The parser's message, with the line and column.
+        message: String,
+    },
+    /// A section of the policy cannot apply to the attestations asked for: evaluating it would
+    /// be impossible, and skipping it would silently check less than the policy says.
+    #[error("the policy's [{section}] section cannot apply to {predicate_type} attestations")]
+    NotApplicable {
+        /// The section.
+        section: &'static str,
+        /// The predicate type verified.
+        predicate_type: String,
+    },
+}
+
+impl PolicyError {
+    /// The stable classification of this error.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
+    }
+}
+
+/// SLSA provenance predicate types (v0.2, v1) start with this.
+pub const SLSA_PROVENANCE_PREFIX: &str = "https://slsa.dev/provenance/";
+/// The CycloneDX predicate type.
+pub const CYCLONEDX_PREDICATE: &str = "https://cyclonedx.org/bom";
 
 impl Policy {
     /// Parses policy TOML.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        toml::from_str(text).map_err(|e| PolicyError(e.to_string()))
+        toml::from_str(text).map_err(|e| PolicyError::Syntax {
+            message: e.to_string(),
+        })
+    }
+
+    /// Checks that every section the policy sets can be evaluated on `predicate_type`
+    /// attestations.
+    pub fn check_applies_to(&self, predicate_type: &str) -> Result<(), PolicyError> {
+        let not_applicable = |section| {
+            Err(PolicyError::NotApplicable {
+                section,
+                predicate_type: predicate_type.to_owned(),
+            })
+        };
+        let rules = &self.provenance;
+        let provenance_set = rules.builder_id.is_some()
+            || rules.builder_id_prefix.is_some()
+            || rules.source_repository.is_some()
+            || rules.source_ref.is_some()
+            || rules.build_types.is_some();
+        if provenance_set && !predicate_type.starts_with(SLSA_PROVENANCE_PREFIX) {
+            return not_applicable("provenance");
+        }
+        if self.sbom.require_valid && predicate_type != CYCLONEDX_PREDICATE {
+            return not_applicable("sbom");
+        }
+        Ok(())
     }
 
     /// Violations of the provenance part by a predicate (empty: satisfied).
@@ -84,7 +138,7 @@ impl Policy {
             && !facts
                 .builder_id
                 .as_deref()
-                .is_some_and(|id| id.starts_with(prefix.as_str()))
+                .is_some_and(|id| has_path_prefix(id, prefix))
         {
             violations.push(format!(
                 "builder id is {}, policy requires a prefix {prefix}",
@@ -131,9 +185,76 @@ impl Policy {
     }
 }
 
+/// Whether `id` starts with `prefix` at a path boundary: the prefix ends with `/`, or what
+/// follows it starts a new segment (`/`) or a ref (`@`). `…/o/r` admits `…/o/r/x` and
+/// `…/o/r@refs/…`, never `…/o/r-evil`.
+fn has_path_prefix(id: &str, prefix: &str) -> bool {
+    match id.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || prefix.ends_with('/') || rest.starts_with(['/', '@']),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: `builder-id-prefix` was a plain string prefix.
+    #[test]
+    fn builder_id_prefixes_match_at_path_boundaries() {
+        let prefix = "https://github.com/o/r";
+        assert!(has_path_prefix("https://github.com/o/r", prefix));
+        assert!(has_path_prefix(
+            "https://github.com/o/r/.github/workflows/x.yml",
+            prefix
+        ));
+        assert!(has_path_prefix(
+            "https://github.com/o/r@refs/tags/v1",
+            prefix
+        ));
+        assert!(!has_path_prefix(
+            "https://github.com/o/r-evil/.github/workflows/x.yml",
+            prefix
+        ));
+        assert!(!has_path_prefix("https://github.com/o/rr", prefix));
+        assert!(has_path_prefix(
+            "https://github.com/o/r/x",
+            "https://github.com/o/r/"
+        ));
+        let policy =
+            Policy::parse("[provenance]\nbuilder-id-prefix = \"https://github.com/o/r\"\n")
+                .unwrap();
+        let evil = serde_json::json!({"runDetails": {"builder": {"id": "https://github.com/o/r-evil/.github/workflows/x.yml@refs/heads/main"}}});
+        assert_eq!(policy.provenance_violations(&evil).len(), 1);
+    }
+
+    /// Regression: a `[provenance]` policy on a CycloneDX verification was silently skipped.
+    #[test]
+    fn sections_that_cannot_apply_are_errors() {
+        let provenance = Policy::parse("[provenance]\nsource-ref = \"refs/heads/main\"\n").unwrap();
+        assert!(matches!(
+            provenance.check_applies_to(CYCLONEDX_PREDICATE),
+            Err(PolicyError::NotApplicable {
+                section: "provenance",
+                ..
+            })
+        ));
+        provenance
+            .check_applies_to("https://slsa.dev/provenance/v1")
+            .unwrap();
+        provenance
+            .check_applies_to("https://slsa.dev/provenance/v0.2")
+            .unwrap();
+        let sbom = Policy::parse("[sbom]\nrequire-valid = true\n").unwrap();
+        assert!(
+            sbom.check_applies_to("https://slsa.dev/provenance/v1")
+                .is_err()
+        );
+        sbom.check_applies_to(CYCLONEDX_PREDICATE).unwrap();
+        Policy::default()
+            .check_applies_to("https://example.com/any")
+            .unwrap();
+    }
 
     #[test]
     fn unknown_keys_are_refused() {

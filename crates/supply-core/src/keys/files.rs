@@ -17,7 +17,7 @@ pub enum KeyFileError {
     #[error(transparent)]
     File(#[from] FileError),
     /// The target exists and overwriting was not asked for.
-    #[error("{path} already exists (use --force to overwrite it)")]
+    #[error("{path} already exists")]
     Exists {
         /// The file.
         path: PathBuf,
@@ -60,9 +60,54 @@ pub fn write_key_pair(
             path: public_path.clone(),
             source,
         })?;
-    write_private(&private_path, private_pem.as_bytes())?;
-    fsio::write_atomic(&public_path, public_pem.as_bytes())?;
+    let private = temporary(&private_path, private_pem.as_bytes(), 0o600)?;
+    let public = temporary(&public_path, public_pem.as_bytes(), 0o644)?;
+    persist_pair(private, public, &private_path, &public_path, force)?;
     Ok((private_path, public_path))
+}
+
+/// Moves both written temporaries into place. Without `force` neither target may exist, even
+/// one that appeared after the check: each is linked into place only if absent (no-clobber),
+/// and the private key is removed again when its public half cannot be placed, so a failure
+/// never leaves a new `.key` beside an old `.pub`.
+fn persist_pair(
+    private: tempfile::NamedTempFile,
+    public: tempfile::NamedTempFile,
+    private_path: &Path,
+    public_path: &Path,
+    force: bool,
+) -> Result<(), KeyFileError> {
+    let persist_error = |path: &Path, error: tempfile::PersistError| {
+        if !force && error.error.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyFileError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            KeyFileError::File(FileError::Write {
+                path: path.to_path_buf(),
+                source: error.error,
+            })
+        }
+    };
+    if force {
+        // The public half first: if the private key cannot follow, the old key still matches
+        // nothing new that could be trusted in its name.
+        public
+            .persist(public_path)
+            .map_err(|e| persist_error(public_path, e))?;
+        private
+            .persist(private_path)
+            .map_err(|e| persist_error(private_path, e))?;
+        return Ok(());
+    }
+    private
+        .persist_noclobber(private_path)
+        .map_err(|e| persist_error(private_path, e))?;
+    if let Err(error) = public.persist_noclobber(public_path) {
+        let _ = std::fs::remove_file(private_path);
+        return Err(persist_error(public_path, error));
+    }
+    Ok(())
 }
 
 /// Reads and decrypts a cosign private key file.
@@ -101,8 +146,13 @@ fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Private keys are created 0600 from the start, never chmod-ed after being readable.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
+/// A synced temporary file beside `path` holding `bytes`, created with `mode` from the start
+/// (a private key is never readable by others, not even for a moment).
+fn temporary(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<tempfile::NamedTempFile, KeyFileError> {
     let write_error = |source| FileError::Write {
         path: path.to_path_buf(),
         source,
@@ -112,13 +162,12 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
         .tempfile_in(dir)
         .map_err(write_error)?;
     temp.write_all(bytes).map_err(write_error)?;
     temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(path).map_err(|e| write_error(e.error))?;
-    Ok(())
+    Ok(temp)
 }
 
 #[cfg(test)]
@@ -145,5 +194,46 @@ mod tests {
         ));
         write_key_pair(&prefix, &SigningKey::generate(), b"pw", true).unwrap();
         assert_ne!(read_verifying_key(&public).unwrap(), key.verifying_key());
+    }
+
+    /// Regression: a `.pub` that appeared between the existence check and the write was
+    /// overwritten, and a failure could leave a new `.key` beside an old `.pub`.
+    #[test]
+    fn a_file_appearing_after_the_check_is_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let private_path = dir.path().join("k.key");
+        let public_path = dir.path().join("k.pub");
+        let private = temporary(&private_path, b"new private", 0o600).unwrap();
+        let public = temporary(&public_path, b"new public", 0o644).unwrap();
+        // Another process writes the public key now, after any check we could have made.
+        std::fs::write(&public_path, b"theirs").unwrap();
+        let error = persist_pair(private, public, &private_path, &public_path, false).unwrap_err();
+        assert!(
+            matches!(error, KeyFileError::Exists { ref path } if *path == public_path),
+            "{error}"
+        );
+        assert_eq!(std::fs::read(&public_path).unwrap(), b"theirs");
+        assert!(!private_path.exists(), "no new .key beside the other .pub");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporaries left"
+        );
+
+        // The same for the private key appearing first.
+        let private = temporary(&private_path, b"new private", 0o600).unwrap();
+        let public = temporary(&dir.path().join("k2.pub"), b"new public", 0o644).unwrap();
+        std::fs::write(&private_path, b"theirs").unwrap();
+        let error = persist_pair(
+            private,
+            public,
+            &private_path,
+            &dir.path().join("k2.pub"),
+            false,
+        )
+        .unwrap_err();
+        assert!(matches!(error, KeyFileError::Exists { .. }), "{error}");
+        assert_eq!(std::fs::read(&private_path).unwrap(), b"theirs");
+        assert!(!dir.path().join("k2.pub").exists());
     }
 }

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use reqwest::Url;
 use serde::Deserialize;
 
-use super::Reference;
+use super::{Reference, ReferenceError};
 use crate::digest::Digest;
 
 /// An authentication challenge from a `401` response.
@@ -101,19 +102,43 @@ impl TokenResponse {
     }
 }
 
-/// The path and query of the `rel="next"` link in a `Link` header, if any.
+/// The target of the `rel="next"` link in a `Link` header, as written (resolve it with
+/// [`same_origin_path`] before following it).
 pub fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
         params.contains("rel=\"next\"").then(|| {
-            let target = target.trim().trim_start_matches('<').trim_end_matches('>');
-            // Absolute links are reduced to their path: we stay on the registry we asked.
-            match target.find("/v2/") {
-                Some(i) => target[i..].to_owned(),
-                None => target.to_owned(),
-            }
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
         })
     })
+}
+
+/// Resolves a URL reference the registry sent (a `Link` target, an upload `Location`) against
+/// `base` with a real URL parser and returns its path and query, or `None` when it names
+/// another origin (scheme, host or port): requests there would carry the registry's
+/// credentials.
+pub fn same_origin_path(base: &Url, target: &str) -> Option<String> {
+    let resolved = base.join(target).ok()?;
+    if !same_origin(base, &resolved) {
+        return None;
+    }
+    let mut path = resolved.path().to_owned();
+    if let Some(query) = resolved.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some(path)
+}
+
+/// Whether two URLs share scheme, host and port (the origin credentials belong to).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// `Retry-After` in seconds (HTTP dates are treated as absent), capped at `max`.
@@ -161,13 +186,32 @@ pub fn fallback_tag(digest: &Digest) -> String {
 }
 
 /// Where cosign stores an attachment of the image at `digest`: the same repository, tag
-/// `sha256-<hex>.<suffix>`.
-pub fn attachment_reference(image: &Reference, digest: &Digest, kind: Attachment) -> Reference {
-    let tag = format!("{}.{}", fallback_tag(digest), kind.suffix());
-    // The tag is built from a validated digest and a fixed suffix, so it is always valid.
+/// `sha256-<hex>.<suffix>`. A sha512 digest gives a tag over the 128-character limit: an error,
+/// never some other reference.
+pub fn attachment_reference(
+    image: &Reference,
+    digest: &Digest,
+    kind: Attachment,
+) -> Result<Reference, ReferenceError> {
+    digest_tag(
+        image,
+        digest,
+        &format!("{}.{}", fallback_tag(digest), kind.suffix()),
+    )
+}
+
+/// The referrers fallback index of `digest`: tag `sha256-<hex>` in the image's repository.
+pub fn fallback_reference(image: &Reference, digest: &Digest) -> Result<Reference, ReferenceError> {
+    digest_tag(image, digest, &fallback_tag(digest))
+}
+
+fn digest_tag(image: &Reference, digest: &Digest, tag: &str) -> Result<Reference, ReferenceError> {
     image
-        .with_tag(&tag)
-        .unwrap_or_else(|_| image.with_digest(digest.clone()))
+        .with_tag(tag)
+        .map_err(|_| ReferenceError::DigestTagTooLong {
+            digest: digest.clone(),
+            tag: tag.to_owned(),
+        })
 }
 
 /// The token scope for a repository.
@@ -222,15 +266,55 @@ mod tests {
 
     #[test]
     fn links_and_retry_after() {
+        let base = Url::parse("https://r.example/v2/app/tags/list?n=1").unwrap();
+        let next =
+            |header: &str| next_link(header).and_then(|target| same_origin_path(&base, &target));
         assert_eq!(
-            next_link(r#"</v2/app/tags/list?last=b&n=1>; rel="next""#).as_deref(),
+            next(r#"</v2/app/tags/list?last=b&n=1>; rel="next""#).as_deref(),
             Some("/v2/app/tags/list?last=b&n=1")
         );
         assert_eq!(
-            next_link(r#"<https://r.example/v2/app/tags/list?n=2&last=c>; rel="next""#).as_deref(),
+            next(r#"<https://r.example/v2/app/tags/list?n=2&last=c>; rel="next""#).as_deref(),
             Some("/v2/app/tags/list?n=2&last=c")
         );
         assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+        // Other origins are never followed: they would get the registry's credentials.
+        for other in [
+            "<https://evil.example/v2/app/tags/list>; rel=\"next\"",
+            "<//evil.example/v2/app/tags/list>; rel=\"next\"",
+            "<http://r.example/v2/app/tags/list>; rel=\"next\"",
+            "<https://r.example:444/v2/app/tags/list>; rel=\"next\"",
+        ] {
+            assert_eq!(next(other), None, "{other}");
+        }
+    }
+
+    /// Regression: relative upload locations used to be glued onto the host string, so
+    /// `@evil/x` named the host `evil` (with the registry host as user info).
+    #[test]
+    fn relative_locations_stay_on_the_registry() {
+        let base = Url::parse("https://r.example:5000/v2/app/blobs/uploads/").unwrap();
+        assert_eq!(
+            same_origin_path(&base, "@evil.example/x").as_deref(),
+            Some("/v2/app/blobs/uploads/@evil.example/x")
+        );
+        assert_eq!(
+            same_origin_path(&base, ".evil.example/x").as_deref(),
+            Some("/v2/app/blobs/uploads/.evil.example/x")
+        );
+        assert_eq!(
+            same_origin_path(&base, "/v2/app/blobs/uploads/u1?_state=s").as_deref(),
+            Some("/v2/app/blobs/uploads/u1?_state=s")
+        );
+        assert_eq!(same_origin_path(&base, "https://evil.example/x"), None);
+        assert_eq!(
+            same_origin_path(&base, "https://r.example:5000@evil.example/x"),
+            None
+        );
+    }
+
+    #[test]
+    fn retry_after_is_bounded() {
         let max = Duration::from_secs(10);
         assert_eq!(retry_after("3", max), Some(Duration::from_secs(3)));
         assert_eq!(retry_after("99999", max), Some(max));
@@ -241,12 +325,26 @@ mod tests {
     fn attachment_tags_follow_cosign() {
         let image: Reference = "ghcr.io/o/app:v1".parse().unwrap();
         let digest = Digest::sha256(b"x");
-        let sig = attachment_reference(&image, &digest, Attachment::Signature);
+        let sig = attachment_reference(&image, &digest, Attachment::Signature).unwrap();
         assert_eq!(
             sig.to_string(),
             format!("ghcr.io/o/app:sha256-{}.sig", digest.hex())
         );
         assert_eq!(fallback_tag(&digest), format!("sha256-{}", digest.hex()));
+    }
+
+    /// Regression: a sha512 digest used to fall back to the image itself as its `.sig` image.
+    #[test]
+    fn sha512_digests_have_no_attachment_tag() {
+        let image: Reference = "ghcr.io/o/app:v1".parse().unwrap();
+        let digest = Digest::of(crate::digest::Algorithm::Sha512, b"x");
+        let error = attachment_reference(&image, &digest, Attachment::Signature).unwrap_err();
+        assert!(matches!(error, ReferenceError::DigestTagTooLong { .. }));
+        assert!(
+            error.to_string().contains("over the tag limit of 128"),
+            "{error}"
+        );
+        assert!(fallback_reference(&image, &digest).is_err());
     }
 
     #[test]

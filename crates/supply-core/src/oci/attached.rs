@@ -75,12 +75,7 @@ impl RegistryClient {
         } else if response.status() == StatusCode::NOT_FOUND || response.status() == StatusCode::OK
         {
             // No API (distribution 2.8 answers 404): the fallback tag holds an index, if any.
-            let tag = reference
-                .with_tag(&api::fallback_tag(digest))
-                .map_err(|_| RegistryError::Protocol {
-                    registry: reference.registry().to_owned(),
-                    message: "cannot form the referrers fallback tag".into(),
-                })?;
+            let tag = api::fallback_reference(reference, digest)?;
             match self.manifest(&tag).await {
                 Ok(raw) => match raw.decode() {
                     Ok(Manifest::Index(index)) => (index, false),
@@ -125,7 +120,7 @@ impl RegistryClient {
             Attachment::Attestation,
             Attachment::Sbom,
         ] {
-            let tag = api::attachment_reference(image, &digest, kind);
+            let tag = api::attachment_reference(image, &digest, kind)?;
             match self.manifest(&tag).await {
                 Ok(raw) => {
                     let layers = match raw.decode() {

@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+use zeroize::Zeroizing;
 
 use super::api;
 use super::auth::Credentials;
@@ -62,24 +65,57 @@ impl Default for ClientOptions {
 }
 
 /// A registry client; cheap to share (`&self` everywhere), caches tokens per scope.
-#[derive(Debug)]
 pub struct RegistryClient {
     pub(super) http: reqwest::Client,
     pub(super) options: ClientOptions,
-    /// Bearer tokens by (registry, scope); `Basic` when the registry asked for basic auth.
-    pub(super) tokens: Mutex<HashMap<(String, String), String>>,
+    /// `Authorization` values by (registry, scope): bearer tokens, or `Basic …` when the
+    /// registry asked for basic auth. Secret: wiped on drop, never in `Debug`.
+    pub(super) tokens: Mutex<HashMap<(String, String), Zeroizing<String>>>,
     /// Registries found to speak plain HTTP.
     pub(super) plain_http: Mutex<HashMap<String, bool>>,
     pub(super) round_trips: AtomicU64,
 }
 
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scopes = self
+            .tokens
+            .lock()
+            .map(|tokens| tokens.len())
+            .unwrap_or_default();
+        f.debug_struct("RegistryClient")
+            .field("options", &self.options)
+            .field("tokens", &format_args!("<{scopes} redacted>"))
+            .field("round_trips", &self.round_trips())
+            .finish_non_exhaustive()
+    }
+}
+
 impl RegistryClient {
     /// A client with these options.
     pub fn new(options: ClientOptions) -> Result<Self, RegistryError> {
+        let allow_insecure = options.allow_insecure;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
+            // Redirects (to blob stores) are followed, but never from HTTPS down to plain HTTP:
+            // reqwest keeps `Authorization` when only the scheme changes.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                let downgrade = attempt
+                    .previous()
+                    .last()
+                    .is_some_and(|previous| previous.scheme() == "https")
+                    && attempt.url().scheme() != "https";
+                if attempt.previous().len() >= 10 {
+                    attempt.error("too many redirects")
+                } else if downgrade && !allow_insecure {
+                    attempt.error("redirect from HTTPS to plain HTTP")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .user_agent(concat!("supply/", env!("CARGO_PKG_VERSION")));
+        let mut extra = Vec::new();
         if let Some(path) = &options.ca_file {
             let ca_error = |reason: String| RegistryError::CaFile {
                 path: path.clone(),
@@ -87,15 +123,18 @@ impl RegistryClient {
             };
             let pem = crate::fsio::read_bounded(path, 1024 * 1024)
                 .map_err(|e| ca_error(e.to_string()))?;
-            let certificates =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ca_error(e.to_string()))?;
-            if certificates.is_empty() {
+            for certificate in CertificateDer::pem_slice_iter(&pem) {
+                extra.push(certificate.map_err(|e| ca_error(e.to_string()))?);
+            }
+            if extra.is_empty() {
                 return Err(ca_error("no PEM certificate in it".into()));
             }
-            for certificate in certificates {
-                builder = builder.add_root_certificate(certificate);
-            }
         }
+        let tls = super::tls::client_config(&extra).map_err(|reason| RegistryError::CaFile {
+            path: options.ca_file.clone().unwrap_or_default(),
+            reason,
+        })?;
+        builder = builder.use_preconfigured_tls(tls);
         let http = builder.build().map_err(|source| RegistryError::Connect {
             registry: "(client setup)".into(),
             source,
@@ -245,7 +284,28 @@ impl RegistryClient {
             let response = self
                 .expect_success(reference, "GET", response, &what)
                 .await?;
-            let next = header_text(response.headers(), "link").and_then(|l| api::next_link(&l));
+            let next =
+                match header_text(response.headers(), "link").and_then(|l| api::next_link(&l)) {
+                    None => None,
+                    Some(target) => Some(
+                        api::same_origin_path(
+                            &self.origin(reference)?.join(&path).map_err(|e| {
+                                RegistryError::Protocol {
+                                    registry: reference.registry().to_owned(),
+                                    message: format!("cannot resolve the tag list URL: {e}"),
+                                }
+                            })?,
+                            &target,
+                        )
+                        .ok_or_else(|| RegistryError::Protocol {
+                            registry: reference.registry().to_owned(),
+                            message: format!(
+                                "its next-page Link points to another origin ({}); not followed",
+                                crate::text::printable(&target)
+                            ),
+                        })?,
+                    ),
+                };
             let body = self
                 .read_limited(reference, response, MAX_MANIFEST_BYTES, &what)
                 .await?;
@@ -277,4 +337,30 @@ fn manifest_request(method: Method, reference: &Reference) -> Request<'_> {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_MANIFESTS));
     Request::new(method, reference, path).with_headers(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `RegistryClient` derived `Debug`, tokens and `Basic` values included.
+    #[test]
+    fn debug_shows_no_token() {
+        let client = RegistryClient::new(ClientOptions {
+            credentials: Some(Credentials::new("alice", "hunter2")),
+            docker_config: false,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        client.tokens.lock().unwrap().insert(
+            ("r.example".into(), "repository:a:pull".into()),
+            Zeroizing::new("Bearer s3cr3t-t0ken".into()),
+        );
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("s3cr3t-t0ken") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert!(shown.contains("<1 redacted>"), "{shown}");
+    }
 }

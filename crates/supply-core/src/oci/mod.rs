@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod manifest;
 pub mod reference;
+mod tls;
 mod transport;
 mod upload;
 
@@ -141,6 +142,29 @@ pub enum RegistryError {
         /// What happened (`: credentials were rejected`, …).
         detail: String,
     },
+    /// A reference could not be formed (e.g. an attachment tag for a sha512 digest).
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    /// A redirect was refused (from HTTPS to plain HTTP, or too many).
+    #[error(
+        "registry {registry} redirected to {to}, which is refused (a downgrade from HTTPS, or too many redirects)"
+    )]
+    Redirect {
+        /// The registry.
+        registry: String,
+        /// Where it pointed.
+        to: String,
+    },
+    /// The token service for an HTTPS registry is plain HTTP.
+    #[error(
+        "registry {registry} sends its token requests to {realm}, plain HTTP; the credentials would travel unencrypted"
+    )]
+    InsecureRealm {
+        /// The registry.
+        registry: String,
+        /// The realm it named.
+        realm: String,
+    },
     /// Plain HTTP was needed but not allowed.
     #[error("registry {registry} is not reachable over HTTPS and plain HTTP is not allowed for it")]
     InsecureNotAllowed {
@@ -161,10 +185,13 @@ impl RegistryError {
             | Self::Status { .. }
             | Self::Timeout { .. }
             | Self::Unauthorized { .. }
-            | Self::InsecureNotAllowed { .. } => ErrorKind::Network,
+            | Self::InsecureNotAllowed { .. }
+            | Self::InsecureRealm { .. }
+            | Self::Redirect { .. } => ErrorKind::Network,
             Self::DigestMismatch { .. } => ErrorKind::VerificationFailed,
             Self::Manifest { .. } | Self::TooLarge { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Reference(e) => e.kind(),
         }
     }
 

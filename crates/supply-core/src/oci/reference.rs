@@ -58,6 +58,28 @@ pub enum ReferenceError {
         /// The tag.
         tag: String,
     },
+    /// A tag derived from a digest (cosign's `sha512-<hex>.sig`, the referrers fallback
+    /// `sha512-<hex>`) would be longer than the 128 characters a tag may have.
+    #[error(
+        "no tag can name what is attached to {digest}: `{tag}` is {} characters, over the tag limit of 128",
+        tag.len()
+    )]
+    DigestTagTooLong {
+        /// The digest.
+        digest: Digest,
+        /// The tag it would need.
+        tag: String,
+    },
+}
+
+impl ReferenceError {
+    /// The stable classification of this error.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::DigestTagTooLong { .. } => crate::ErrorKind::Unsupported,
+            _ => crate::ErrorKind::InvalidInput,
+        }
+    }
 }
 
 impl Reference {

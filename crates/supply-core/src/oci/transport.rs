@@ -8,8 +8,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
-use reqwest::{Method, StatusCode};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode, Url};
+use zeroize::Zeroizing;
 
 use super::api::{self, Challenge};
 use super::auth::{self, Credentials};
@@ -19,7 +20,9 @@ use super::{Reference, RegistryClient, RegistryError};
 pub(crate) struct Request<'a> {
     pub(crate) method: Method,
     pub(crate) reference: &'a Reference,
-    /// Path (and query) below the registry root, or an absolute URL the registry gave us.
+    /// Path (and query) below the registry root, starting with `/`. URLs the registry sends
+    /// are resolved to such a path first, and refused when they name another origin
+    /// ([`api::same_origin_path`]).
     pub(crate) path: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
@@ -69,11 +72,26 @@ impl RegistryClient {
         let mut authenticated_once = false;
         loop {
             let response = self.send_with_retries(&request, &scope).await?;
-            if response.status() != StatusCode::UNAUTHORIZED || authenticated_once {
-                if response.status() == StatusCode::UNAUTHORIZED {
-                    return Err(RegistryError::Unauthorized { registry, detail: ": the credentials were rejected (check --registry-username/--registry-password or `docker login`)".into() });
-                }
+            if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
+            }
+            // A challenge from anywhere but the registry itself (a blob store it redirected us
+            // to, say) must not get the registry's credentials: CVE-2020-15157's pattern.
+            let origin = self.origin(request.reference)?;
+            if !api::same_origin(response.url(), &origin) {
+                return Err(RegistryError::Unauthorized {
+                    registry,
+                    detail: format!(
+                        ": {} (where the registry redirected) asked for credentials; the registry's are sent to the registry only",
+                        crate::text::printable(response.url().host_str().unwrap_or("another host"))
+                    ),
+                });
+            }
+            if authenticated_once {
+                return Err(RegistryError::Unauthorized {
+                    registry,
+                    detail: ": the credentials were rejected".into(),
+                });
             }
             authenticated_once = true;
             let challenge = header_text(response.headers(), WWW_AUTHENTICATE.as_str())
@@ -87,6 +105,7 @@ impl RegistryClient {
                 }) => {
                     self.fetch_token(
                         request.reference,
+                        &origin,
                         &realm,
                         service.as_deref(),
                         asked.as_deref().unwrap_or(&scope),
@@ -105,25 +124,48 @@ impl RegistryClient {
                     });
                 }
             };
-            self.lock_tokens()
-                .insert((registry.clone(), scope.clone()), authorization);
+            self.lock_tokens().insert(
+                (registry.clone(), scope.clone()),
+                Zeroizing::new(authorization),
+            );
         }
     }
 
     async fn fetch_token(
         &self,
         reference: &Reference,
+        origin: &Url,
         realm: &str,
         service: Option<&str>,
         scope: &str,
         credentials: Option<&Credentials>,
     ) -> Result<String, RegistryError> {
         let registry = reference.registry().to_owned();
+        let realm_url = Url::parse(realm)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "https" | "http"))
+            .ok_or_else(|| RegistryError::Protocol {
+                registry: registry.clone(),
+                message: format!(
+                    "token realm {:?} is not an http(s) URL",
+                    crate::text::printable(realm)
+                ),
+            })?;
+        // Credentials sent over plain HTTP for a registry reached over TLS would be a downgrade.
+        if origin.scheme() == "https"
+            && realm_url.scheme() == "http"
+            && !self.options.allow_insecure
+        {
+            return Err(RegistryError::InsecureRealm {
+                registry,
+                realm: crate::text::printable(realm).into_owned(),
+            });
+        }
         let mut query = vec![("scope", scope)];
         if let Some(service) = service {
             query.push(("service", service));
         }
-        let mut builder = self.http.get(realm).query(&query);
+        let mut builder = self.http.get(realm_url).query(&query);
         if let Some(credentials) = credentials {
             builder = builder.basic_auth(credentials.username(), Some(credentials.secret()));
         }
@@ -131,10 +173,7 @@ impl RegistryClient {
         let response = builder
             .send()
             .await
-            .map_err(|source| RegistryError::Connect {
-                registry: registry.clone(),
-                source,
-            })?;
+            .map_err(|source| connect_error(&registry, source))?;
         if response.status() == StatusCode::UNAUTHORIZED
             || response.status() == StatusCode::FORBIDDEN
         {
@@ -269,15 +308,20 @@ impl RegistryClient {
         scheme: &str,
     ) -> Result<reqwest::Response, RegistryError> {
         let registry = request.reference.registry();
-        let url = if request.path.starts_with("http://") || request.path.starts_with("https://") {
-            request.path.clone()
-        } else {
-            format!(
-                "{scheme}://{}{}",
-                request.reference.api_host(),
-                request.path
-            )
-        };
+        if !request.path.starts_with('/') {
+            return Err(RegistryError::Protocol {
+                registry: registry.to_owned(),
+                message: format!(
+                    "refusing a request path that does not start with `/`: {:?}",
+                    crate::text::printable(&request.path)
+                ),
+            });
+        }
+        let url = format!(
+            "{scheme}://{}{}",
+            request.reference.api_host(),
+            request.path
+        );
         let mut builder = self
             .http
             .request(request.method.clone(), &url)
@@ -287,7 +331,13 @@ impl RegistryClient {
             .get(&(registry.to_owned(), scope.to_owned()))
             .cloned();
         if let Some(authorization) = authorization {
-            builder = builder.header(AUTHORIZATION, authorization);
+            let mut value =
+                HeaderValue::from_str(&authorization).map_err(|_| RegistryError::Protocol {
+                    registry: registry.to_owned(),
+                    message: "the token service answered a token that is not a header value".into(),
+                })?;
+            value.set_sensitive(true);
+            builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
@@ -296,10 +346,24 @@ impl RegistryClient {
         builder
             .send()
             .await
-            .map_err(|source| RegistryError::Connect {
-                registry: registry.to_owned(),
-                source,
-            })
+            .map_err(|source| connect_error(registry, source))
+    }
+
+    /// The origin (scheme, host, port) the registry is spoken to at; HTTPS until plain HTTP
+    /// was found to be what it speaks.
+    pub(crate) fn origin(&self, reference: &Reference) -> Result<Url, RegistryError> {
+        let plain = self
+            .lock_plain()
+            .get(reference.registry())
+            .copied()
+            .unwrap_or(false);
+        let scheme = if plain { "http" } else { "https" };
+        Url::parse(&format!("{scheme}://{}/", reference.api_host())).map_err(|e| {
+            RegistryError::Protocol {
+                registry: reference.registry().to_owned(),
+                message: format!("the registry host is not a URL host: {e}"),
+            }
+        })
     }
 
     /// Turns a non-2xx response into an error naming the registry and what was asked.
@@ -385,7 +449,9 @@ impl RegistryClient {
             .min(self.options.max_backoff)
     }
 
-    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
+    fn lock_tokens(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Zeroizing<String>>> {
         // A poisoned lock only means another task panicked mid-insert; the map is still usable.
         self.tokens
             .lock()
@@ -402,9 +468,25 @@ impl RegistryClient {
 fn unauthorized_without_credentials(registry: &str) -> RegistryError {
     RegistryError::Unauthorized {
         registry: registry.to_owned(),
-        detail: format!(
-            ": no credentials found; run `docker login {registry}` or pass --registry-username and --registry-password-stdin"
-        ),
+        detail: ": no credentials found for it".into(),
+    }
+}
+
+/// A failed exchange; a refused redirect is a decision of ours, not a connection failure to
+/// retry.
+fn connect_error(registry: &str, source: reqwest::Error) -> RegistryError {
+    if source.is_redirect() {
+        return RegistryError::Redirect {
+            registry: registry.to_owned(),
+            to: source
+                .url()
+                .map(|u| crate::text::printable(u.as_str()).into_owned())
+                .unwrap_or_default(),
+        };
+    }
+    RegistryError::Connect {
+        registry: registry.to_owned(),
+        source,
     }
 }
 
@@ -433,13 +515,12 @@ fn error_detail(body: &[u8]) -> String {
         .errors
         .iter()
         .map(|e| {
-            format!(
+            let text = format!(
                 "{} {}",
                 e.code.as_deref().unwrap_or_default(),
                 e.message.as_deref().unwrap_or_default()
-            )
-            .trim()
-            .to_owned()
+            );
+            crate::text::printable(text.trim()).into_owned()
         })
         .collect();
     if text.is_empty() {
@@ -512,6 +593,9 @@ mod tests {
         let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#;
         assert_eq!(error_detail(body), ": MANIFEST_UNKNOWN manifest unknown");
         assert_eq!(error_detail(b"<html>"), "");
+        // Regression: registry text reached the terminal raw (escape sequences, CR).
+        let hostile = br#"{"errors":[{"code":"DENIED","message":"\u001b[2J\roverwritten"}]}"#;
+        assert_eq!(error_detail(hostile), r": DENIED \u{1b}[2J\u{d}overwritten");
         assert_eq!(
             path_only("http://h:5000/v2/a/blobs/uploads/x?_state=secret"),
             "/v2/a/blobs/uploads/x"

@@ -6,6 +6,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode};
 
+use super::api;
 use super::manifest::RawManifest;
 use super::transport::{Request, header_text};
 use super::{Reference, RegistryClient, RegistryError};
@@ -177,20 +178,21 @@ impl RegistryClient {
         let location = header_text(response.headers(), LOCATION.as_str()).ok_or_else(|| {
             self.protocol(reference, "an upload answer has no Location header".into())
         })?;
-        // Absolute locations must stay on the same registry: uploads carry our credentials.
-        if let Some((_, rest)) = location.split_once("://") {
-            let host = rest.split('/').next().unwrap_or_default();
-            if host != reference.api_host() {
-                return Err(self.protocol(
-                    reference,
-                    format!("upload Location points to another host ({host})"),
-                ));
-            }
-            return Ok(rest
-                .find('/')
-                .map_or("/".to_owned(), |i| rest[i..].to_owned()));
-        }
-        Ok(location)
+        // Locations are resolved against the registry's URL and must stay on its origin:
+        // uploads carry our credentials.
+        let base = self
+            .origin(reference)?
+            .join(response.url().path())
+            .map_err(|e| self.protocol(reference, format!("cannot resolve the upload URL: {e}")))?;
+        api::same_origin_path(&base, &location).ok_or_else(|| {
+            self.protocol(
+                reference,
+                format!(
+                    "upload Location points to another origin ({}); refused",
+                    crate::text::printable(&location)
+                ),
+            )
+        })
     }
 
     fn protocol(&self, reference: &Reference, message: String) -> RegistryError {

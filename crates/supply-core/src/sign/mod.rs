@@ -29,6 +29,9 @@ pub enum SignError {
     /// The key failed.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// No reference can name where the signature goes.
+    #[error(transparent)]
+    Reference(#[from] crate::oci::ReferenceError),
     /// The existing `.sig` tag is not a signature image we can add to.
     #[error("{reference} is not a cosign signature image: {reason}")]
     NotASignatureImage {
@@ -45,6 +48,7 @@ impl SignError {
         match self {
             Self::Registry(e) => e.kind(),
             Self::Key(e) => e.kind(),
+            Self::Reference(e) => e.kind(),
             Self::NotASignatureImage { .. } => ErrorKind::InvalidInput,
         }
     }
@@ -101,7 +105,7 @@ async fn sign_digest(
     let payload = payload::simple_signing_payload(image, digest, annotations);
     let payload_digest = Digest::sha256(&payload);
     let signature = sign_blob(key, &payload);
-    let sig_reference = api::attachment_reference(image, digest, Attachment::Signature);
+    let sig_reference = api::attachment_reference(image, digest, Attachment::Signature)?;
     let mut layers = existing_layers(client, &sig_reference).await?;
     let public = key.verifying_key();
     // cosign's duplicate check: the same payload already signed by this key.

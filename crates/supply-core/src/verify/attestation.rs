@@ -1,14 +1,18 @@
 //! Verifying attestations: every DSSE signature with the key, the statement's subject against
 //! the image digest, the predicate type, then the policy. A layer is accepted only when all hold.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{Attached, VerifyError, fetch_attached};
+use crate::attach::FetchLimits;
+use crate::attach::fetch::for_each_payload;
 use crate::attest::DSSE_MEDIA_TYPE;
 use crate::attest::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::attest::intoto::Statement;
-use crate::attest::policy::Policy;
+use crate::attest::policy::{CYCLONEDX_PREDICATE, Policy, SLSA_PROVENANCE_PREFIX};
 use crate::digest::Digest;
 use crate::keys::VerifyingKey;
 use crate::oci::api::Attachment;
@@ -16,6 +20,13 @@ use crate::oci::{Reference, RegistryClient};
 
 /// Largest attestation envelope we fetch (SBOM attestations run to megabytes).
 pub const MAX_ENVELOPE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// What verifying one image's attestations may fetch.
+pub const ATTESTATION_LIMITS: FetchLimits = FetchLimits {
+    max_payload: MAX_ENVELOPE_BYTES,
+    budget: 256 * 1024 * 1024,
+    concurrency: 8,
+};
 
 /// The outcome of verifying an image's attestations.
 #[derive(Clone, Debug, Serialize)]
@@ -72,10 +83,10 @@ pub fn check_attestation(
         ));
     }
     let mut violations = Vec::new();
-    if predicate_type.starts_with("https://slsa.dev/provenance/") {
+    if predicate_type.starts_with(SLSA_PROVENANCE_PREFIX) {
         violations = policy.provenance_violations(&statement.predicate);
     }
-    if predicate_type == "https://cyclonedx.org/bom" && policy.sbom.require_valid {
+    if predicate_type == CYCLONEDX_PREDICATE && policy.sbom.require_valid {
         let document = serde_json::to_vec(&statement.predicate).unwrap_or_default();
         match crate::sbom::validate(&document) {
             Ok(findings) if findings.is_empty() => {}
@@ -103,11 +114,12 @@ pub async fn verify_image_attestations(
     predicate_type: &str,
     policy: &Policy,
 ) -> Result<AttestationReport, VerifyError> {
+    policy.check_applies_to(predicate_type)?;
     let Attached {
         digest,
         reference,
         layers,
-    } = fetch_attached(client, image, Attachment::Attestation, MAX_ENVELOPE_BYTES).await?;
+    } = fetch_attached(client, image, Attachment::Attestation).await?;
     let mut report = AttestationReport {
         image: image.to_string(),
         digest: digest.clone(),
@@ -125,23 +137,55 @@ pub async fn verify_image_attestations(
             return Ok(report);
         }
     };
-    for (layer, envelope) in layers {
-        let outcome = envelope.map_err(|r| r.to_string()).and_then(|envelope| {
-            check_attestation(
-                &layer.media_type,
-                &envelope,
-                key,
-                &digest,
-                predicate_type,
-                policy,
-            )
-        });
+    let outcomes = for_each_payload(
+        client,
+        &reference,
+        &layers,
+        ATTESTATION_LIMITS,
+        |indexes, envelope| {
+            // Every descriptor naming this blob gets the verdict on it, computed once per media
+            // type (the only layer field the check reads); a statement is reported once.
+            let mut by_media_type: HashMap<&str, Result<(), String>> = HashMap::new();
+            let mut outcomes = Vec::with_capacity(indexes.len());
+            for (index, layer) in indexes.iter().filter_map(|&i| Some((i, layers.get(i)?))) {
+                let outcome = match by_media_type.get(layer.media_type.as_str()) {
+                    Some(Ok(())) => Ok(None),
+                    Some(Err(reason)) => Err(reason.clone()),
+                    None => {
+                        let checked = envelope
+                            .clone()
+                            .map_err(|unusable| unusable.to_string())
+                            .and_then(|envelope| {
+                                check_attestation(
+                                    &layer.media_type,
+                                    envelope,
+                                    key,
+                                    &digest,
+                                    predicate_type,
+                                    policy,
+                                )
+                            });
+                        by_media_type.insert(
+                            &layer.media_type,
+                            checked.as_ref().map(|_| ()).map_err(Clone::clone),
+                        );
+                        checked.map(Some)
+                    }
+                };
+                outcomes.push((index, outcome));
+            }
+            outcomes
+        },
+    )
+    .await?;
+    for (index, outcome) in outcomes {
         match outcome {
-            Ok(statement) => report
+            Ok(Some(statement)) => report
                 .verified
                 .push(serde_json::to_value(&statement).unwrap_or_default()),
+            Ok(None) => {}
             Err(reason) => report.rejected.push(super::RejectedSignature {
-                layer: Some(layer.digest.clone()),
+                layer: layers.get(index).map(|l| l.digest.clone()),
                 reason,
             }),
         }

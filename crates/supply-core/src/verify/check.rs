@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::Value;
 
+use crate::attach::Unusable;
 use crate::digest::Digest;
 use crate::keys::{KeyError, VerifyingKey};
 use crate::sign::payload::{SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, SIMPLE_SIGNING_TYPE};
@@ -63,17 +64,9 @@ pub enum Rejection {
         /// Signed value.
         found: String,
     },
-    /// The payload blob is larger than we read.
-    #[error("the payload is {size} bytes, over the limit of {limit}")]
-    TooLarge {
-        /// Declared size.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// The payload blob could not be used (e.g. its bytes do not match its digest).
-    #[error("the payload blob is unusable: {0}")]
-    Blob(String),
+    /// The payload was not fetched, or what was fetched is unusable.
+    #[error(transparent)]
+    Payload(#[from] Unusable),
 }
 
 /// One layer of a `.sig` image, with its fetched payload.

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::ErrorKind;
+use crate::attach::FetchLimits;
+use crate::attach::fetch::for_each_payload;
 use crate::digest::Digest;
 use crate::keys::VerifyingKey;
 use crate::oci::api::{self, Attachment};
@@ -20,6 +22,14 @@ use check::{Rejection, SignatureLayer, check_signature_layer};
 /// Largest signature payload we fetch (real ones are a few hundred bytes).
 pub const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
 
+/// What verifying one image's signatures may fetch: 1000 layers of a few hundred bytes each are
+/// far below the budget.
+pub const SIGNATURE_LIMITS: FetchLimits = FetchLimits {
+    max_payload: MAX_PAYLOAD_BYTES,
+    budget: 64 * 1024 * 1024,
+    concurrency: 8,
+};
+
 /// Verification could not be carried out.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -27,6 +37,9 @@ pub enum VerifyError {
     /// The registry failed: nothing was decided.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The policy cannot be evaluated as asked.
+    #[error(transparent)]
+    Policy(#[from] crate::attest::policy::PolicyError),
 }
 
 impl VerifyError {
@@ -34,6 +47,7 @@ impl VerifyError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Registry(e) => e.kind(),
+            Self::Policy(e) => e.kind(),
         }
     }
 }
@@ -78,27 +92,23 @@ pub struct RejectedSignature {
     pub reason: String,
 }
 
-/// One layer and its payload, or why the payload could not be used.
-pub(crate) type FetchedLayer = (Descriptor, Result<Vec<u8>, Rejection>);
-
-/// An attached cosign image (`.sig` / `.att`) with each layer's payload fetched or rejected.
+/// An attached cosign image (`.sig` / `.att`): its layers, not yet fetched.
 pub(crate) struct Attached {
     pub(crate) digest: Digest,
     pub(crate) reference: Reference,
     /// `Err` when the tag itself is unusable (missing, an index, too many layers).
-    pub(crate) layers: Result<Vec<FetchedLayer>, String>,
+    pub(crate) layers: Result<Vec<Descriptor>, String>,
 }
 
-/// Resolves the image once and fetches its `kind` attachment, payloads concurrently and bounded.
-/// Registry failures are `Err`: the caller could not decide and must fail closed.
+/// Resolves the image once and reads its `kind` attachment's manifest. Registry failures are
+/// `Err`: the caller could not decide and must fail closed.
 pub(crate) async fn fetch_attached(
     client: &RegistryClient,
     image: &Reference,
     kind: Attachment,
-    max_payload: u64,
 ) -> Result<Attached, VerifyError> {
     let digest = client.resolve(image).await?;
-    let reference = api::attachment_reference(image, &digest, kind);
+    let reference = api::attachment_reference(image, &digest, kind).map_err(RegistryError::from)?;
     let noun = match kind {
         Attachment::Signature => "signature",
         Attachment::Attestation => "attestation",
@@ -135,35 +145,7 @@ pub(crate) async fn fetch_attached(
             layers.len()
         )));
     }
-    let fetches = layers.iter().map(|layer| async {
-        if layer.size > max_payload {
-            return Ok(Err(Rejection::TooLarge {
-                size: layer.size,
-                limit: max_payload,
-            }));
-        }
-        match client
-            .blob_limited(&reference, &layer.digest, max_payload)
-            .await
-        {
-            Ok(bytes) => Ok(Ok(bytes)),
-            Err(
-                e @ (RegistryError::DigestMismatch { .. }
-                | RegistryError::TooLarge { .. }
-                | RegistryError::NotFound { .. }),
-            ) => Ok(Err(Rejection::Blob(e.to_string()))),
-            Err(e) => Err(e),
-        }
-    });
-    let mut fetched = Vec::with_capacity(layers.len());
-    for (layer, outcome) in layers
-        .iter()
-        .zip(futures_util::future::join_all(fetches).await)
-    {
-        // One layer that could not be fetched for a network reason: nothing is decided.
-        fetched.push((layer.clone(), outcome?));
-    }
-    done(Ok(fetched))
+    done(Ok(layers))
 }
 
 /// Verifies the cosign signatures of an image with a public key.
@@ -173,7 +155,7 @@ pub async fn verify_image_signatures(
     key: &VerifyingKey,
     required: &BTreeMap<String, String>,
 ) -> Result<SignatureReport, VerifyError> {
-    let attached = fetch_attached(client, image, Attachment::Signature, MAX_PAYLOAD_BYTES).await?;
+    let attached = fetch_attached(client, image, Attachment::Signature).await?;
     let mut report = SignatureReport {
         image: image.to_string(),
         digest: attached.digest.clone(),
@@ -191,19 +173,41 @@ pub async fn verify_image_signatures(
             return Ok(report);
         }
     };
-    for (layer, payload) in layers {
-        let outcome = payload.and_then(|payload| {
-            check_signature_layer(
-                SignatureLayer {
-                    media_type: &layer.media_type,
-                    payload: &payload,
-                    annotations: &layer.annotations,
-                },
-                key,
-                &attached.digest,
-                required,
-            )
-        });
+    let outcomes = for_each_payload(
+        client,
+        &attached.reference,
+        &layers,
+        SIGNATURE_LIMITS,
+        |indexes, payload| {
+            indexes
+                .iter()
+                .filter_map(|&i| Some((i, layers.get(i)?)))
+                .map(|(i, layer)| {
+                    let outcome = payload
+                        .clone()
+                        .map_err(Rejection::Payload)
+                        .and_then(|payload| {
+                            check_signature_layer(
+                                SignatureLayer {
+                                    media_type: &layer.media_type,
+                                    payload,
+                                    annotations: &layer.annotations,
+                                },
+                                key,
+                                &attached.digest,
+                                required,
+                            )
+                        });
+                    (i, outcome)
+                })
+                .collect()
+        },
+    )
+    .await?;
+    for (index, outcome) in outcomes {
+        let Some(layer) = layers.get(index) else {
+            continue;
+        };
         match outcome {
             Ok(payload) => report.verified.push(VerifiedSignature {
                 layer: layer.digest.clone(),

@@ -1,0 +1,14 @@
+//! package-lock.json and npm-shrinkwrap.json, v1 to v3 (the version is read from the document): parse, and when it parses, build and render the SBOM.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use supply_core::sbom::{self, BuildOptions, Builder, Ecosystem};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(graph) = sbom::parse_lockfile_bytes(Ecosystem::Npm, data) {
+        let _ = Builder::new(BuildOptions::default())
+            .add("package-lock.json", graph)
+            .build("fuzz")
+            .to_json();
+    }
+});
