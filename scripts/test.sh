@@ -34,6 +34,8 @@ trap 'rm -f "$log"' EXIT
 status=0
 # The C API test links the static library; build it explicitly rather than rely on test builds.
 cargo build -p supply-ffi --locked
+# The embedding example runs in the end-to-end tests; cargo test does not build examples.
+cargo build -p supply-core --examples --locked
 cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
 # The cosign cross-check with sigstore-rs, an independent implementation. It is its own
 # workspace (its heavy dependencies stay out of supply's tree) and drives the binary built above.

@@ -201,7 +201,7 @@ fn provenance_attest_and_verify_with_a_policy() {
     assert!(verified.status.success(), "{}", stderr(&verified));
     let report: serde_json::Value = serde_json::from_str(&stdout(&verified)).unwrap();
     assert_eq!(
-        report["verified"][0]["predicate"]["runDetails"]["builder"]["id"],
+        report["verified"][0]["payload"]["predicate"]["runDetails"]["builder"]["id"],
         "https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main"
     );
 
@@ -376,7 +376,7 @@ fn sbom_attestation_in_one_step_and_tampering() {
     let sbom: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("sbom.json")).unwrap()).unwrap();
     assert_eq!(
-        report["verified"][0]["predicate"], sbom,
+        report["verified"][0]["payload"]["predicate"], sbom,
         "the attested SBOM is the one written"
     );
 

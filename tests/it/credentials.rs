@@ -47,7 +47,7 @@ fn assert_no_credentials(attacker: &Proxy) {
 fn authenticated_client(ca_file: Option<&Path>) -> RegistryClient {
     RegistryClient::new(ClientOptions {
         credentials: Some(Credentials::new(USER, PASSWORD)),
-        docker_config: false,
+        docker_config: None,
         ca_file: ca_file.map(Path::to_path_buf),
         max_retries: 0,
         ..ClientOptions::default()
@@ -61,7 +61,7 @@ async fn behind_proxy(rules: Vec<Rule>) -> (Registry, Proxy, Reference) {
     let registry = Registry::plain_with_auth();
     let direct = RegistryClient::new(ClientOptions {
         credentials: Some(Credentials::new(USER, PASSWORD)),
-        docker_config: false,
+        docker_config: None,
         ..ClientOptions::default()
     })
     .unwrap();
@@ -352,9 +352,10 @@ fn a_self_signed_registry_certificate_given_as_ca_file_is_trusted_as_itself() {
         &["verify", "--key", "cosign.pub", "--ca-file", ca, &by_name],
         &[("DOCKER_CONFIG", &config)],
     );
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    // Could not verify (the registry is not trusted): exit 3, with the hint.
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
     assert!(
-        stderr(&refused).contains("certificate"),
+        stderr(&refused).contains("certificate") && stderr(&refused).contains("hint: "),
         "{}",
         stderr(&refused)
     );
@@ -374,5 +375,5 @@ fn a_self_signed_registry_certificate_given_as_ca_file_is_trusted_as_itself() {
         ],
         &[("DOCKER_CONFIG", &config)],
     );
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
 }

@@ -34,7 +34,7 @@ async fn setup(rules: Vec<Rule>) -> Setup {
 
 fn client(max_blob_bytes: u64) -> RegistryClient {
     RegistryClient::new(ClientOptions {
-        docker_config: false,
+        docker_config: None,
         request_timeout: Duration::from_secs(2),
         initial_backoff: Duration::from_millis(10),
         max_blob_bytes,

@@ -13,3 +13,4 @@ mod sbom_cli;
 mod sbom_fixtures;
 mod signing;
 mod util;
+mod verdicts;

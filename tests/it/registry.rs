@@ -16,7 +16,7 @@ use crate::util::{stderr, stdout};
 pub(crate) fn client_for(registry: &Registry, credentials: Option<Credentials>) -> RegistryClient {
     RegistryClient::new(ClientOptions {
         credentials,
-        docker_config: false,
+        docker_config: None,
         ca_file: registry.ca_file.clone(),
         ..ClientOptions::default()
     })
@@ -173,15 +173,15 @@ async fn tls_registry_requires_and_accepts_basic_auth() {
 
     let untrusting = RegistryClient::new(ClientOptions {
         credentials: Some(Credentials::new(USER, PASSWORD)),
-        docker_config: false,
+        docker_config: None,
         ca_file: None,
         ..ClientOptions::default()
     })
     .unwrap();
     let error = untrusting.resolve(&reference).await.unwrap_err();
     assert!(
-        matches!(error, RegistryError::Connect { .. }),
-        "an unknown CA is refused: {error}"
+        matches!(error, RegistryError::UntrustedCertificate { .. }),
+        "an unknown CA is refused, as a typed error: {error}"
     );
     let chain = format!("{:?}", anyhow_chain(&error));
     assert!(
@@ -224,8 +224,8 @@ fn cli_reads_docker_config_and_credential_helpers() {
     let output = run(&[]);
     assert_eq!(
         output.status.code(),
-        Some(2),
-        "no credentials: {}",
+        Some(3),
+        "no credentials: could not verify: {}",
         stdout(&output)
     );
     assert!(

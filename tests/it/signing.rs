@@ -654,8 +654,8 @@ fn forged_blobs_and_registry_failures_never_verify() {
     );
     assert_eq!(
         output.status.code(),
-        Some(2),
-        "a registry failure is an error, never a pass: {}",
+        Some(3),
+        "a registry failure is an error (could not verify), never a pass: {}",
         stderr(&output)
     );
     assert!(

@@ -6,11 +6,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Supply-chain security for lockfiles and container images: SBOMs, signing, verification.
 #[derive(Debug, Parser)]
-#[command(name = "supply", version, about, max_term_width = 100)]
+#[command(name = "supply", version, about, max_term_width = 100, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
 }
+
+const EXIT_CODES: &str = "Exit codes:
+  0  done, or verified / valid
+  1  verification failed, or the document is invalid
+  2  usage or input error (bad arguments, unreadable or malformed files)
+  3  could not verify: a registry or service unreachable, timed out, or refused the credentials";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -82,6 +88,7 @@ pub(crate) struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyArgs {
     /// The public key (PEM `PUBLIC KEY`).
     #[arg(long, value_name = "FILE")]
@@ -137,6 +144,7 @@ pub(crate) struct AttestArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyAttestationArgs {
     /// The public key.
     #[arg(long, value_name = "FILE")]
@@ -164,6 +172,7 @@ pub(crate) struct SignBlobArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyBlobArgs {
     /// The public key.
     #[arg(long, value_name = "FILE")]
@@ -173,6 +182,9 @@ pub(crate) struct VerifyBlobArgs {
     pub(crate) signature: PathBuf,
     /// The signed file.
     pub(crate) file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
 }
 
 fn parse_annotation(text: &str) -> Result<(String, String), String> {

@@ -1,6 +1,8 @@
-//! `supply`: the command-line front end. Parses arguments, calls `supply-core`, renders the
-//! result and maps it to an exit code: 0 done or accepted, 1 rejected (invalid, failed
-//! verification), 2 error. Logic that could be reused lives in the library, not here.
+//! `supply`: the command-line front end. Parses arguments, calls `supply-core` (through its
+//! blocking facade), renders the result and maps it to an exit code: 0 done or accepted,
+//! 1 rejected (verification failed, document invalid), 2 usage or input error, 3 could not
+//! verify (registry, network, timeout, authentication). Logic that could be reused lives in
+//! the library, not here.
 
 mod cli;
 mod cmd;
@@ -20,6 +22,17 @@ pub(crate) enum ExitStatus {
     Rejected,
 }
 
+impl ExitStatus {
+    /// Success when accepted, else rejected.
+    pub(crate) fn of(accepted: bool) -> Self {
+        if accepted {
+            Self::Success
+        } else {
+            Self::Rejected
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cmd::run(cli) {
@@ -32,7 +45,7 @@ fn main() -> ExitCode {
             for hint in output::hints(&error) {
                 let _ = writeln!(stderr, "hint: {hint}");
             }
-            ExitCode::from(2)
+            ExitCode::from(output::exit_code(&error))
         }
     }
 }

@@ -47,12 +47,26 @@ pub struct DigestError {
     text: String,
 }
 
+impl crate::error::Classify for DigestError {
+    fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
+    }
+}
+
 impl Digest {
     /// The SHA-256 digest of `bytes`.
     pub fn sha256(bytes: &[u8]) -> Self {
         Self {
             algorithm: Algorithm::Sha256,
             hex: to_hex(&Sha256::digest(bytes)),
+        }
+    }
+
+    /// A SHA-256 digest from its 32 raw bytes (a hash computed elsewhere, e.g. streamed).
+    pub fn from_sha256_bytes(hash: &[u8]) -> Self {
+        Self {
+            algorithm: Algorithm::Sha256,
+            hex: to_hex(hash),
         }
     }
 

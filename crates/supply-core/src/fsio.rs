@@ -32,6 +32,14 @@ pub enum FileError {
         #[source]
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text.
+    #[error("{path} is not UTF-8 (invalid byte at offset {offset})")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Where the first invalid byte is.
+        offset: usize,
+    },
     /// Writing failed; the target was left untouched.
     #[error("cannot write {path}")]
     Write {
@@ -43,11 +51,10 @@ pub enum FileError {
     },
 }
 
-impl FileError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for FileError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
-            Self::TooLarge { .. } => ErrorKind::InvalidInput,
+            Self::TooLarge { .. } | Self::NotUtf8 { .. } => ErrorKind::InvalidInput,
             Self::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 ErrorKind::NotFound
             }
@@ -86,6 +93,37 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
         });
     }
     Ok(bytes)
+}
+
+/// The SHA-256 digest of a file, read in 64 KiB pieces (a multi-gigabyte build artifact is
+/// never held in memory).
+pub fn sha256_file(path: &Path) -> Result<crate::digest::Digest, FileError> {
+    use sha2::Digest as _;
+    let read_error = |source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer).map_err(read_error)?;
+        let Some(chunk) = buffer.get(..read).filter(|c| !c.is_empty()) else {
+            break;
+        };
+        hasher.update(chunk);
+    }
+    Ok(crate::digest::Digest::from_sha256_bytes(&hasher.finalize()))
+}
+
+/// Reads a UTF-8 text file, bounded; invalid UTF-8 is an error naming where it starts (a lossy
+/// read of a policy or key would silently change what it says).
+pub fn read_text_bounded(path: &Path, limit: u64) -> Result<String, FileError> {
+    let bytes = read_bounded(path, limit)?;
+    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed over
@@ -127,6 +165,23 @@ mod tests {
             }
         ));
         assert_eq!(read_bounded(&path, 11).unwrap().len(), 11);
+    }
+
+    #[test]
+    fn files_hash_in_pieces_and_text_must_be_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("artifact");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            crate::digest::Digest::sha256(&bytes)
+        );
+        std::fs::write(&path, b"ok \xff").unwrap();
+        assert!(matches!(
+            read_text_bounded(&path, 10),
+            Err(FileError::NotUtf8 { offset: 3, .. })
+        ));
     }
 
     #[test]

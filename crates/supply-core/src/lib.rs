@@ -1,7 +1,12 @@
 //! `supply-core`: the library behind the `supply` command and the C API.
 //!
 //! It owns all of the logic; the CLI and the FFI only parse their inputs, call in here and
-//! render the result. Today it builds CycloneDX SBOMs from lockfiles, read offline:
+//! render the result. It builds CycloneDX SBOMs from lockfiles, offline ([`sbom`]); talks to OCI
+//! registries ([`oci`]); signs images and files cosign's way ([`sign`]), attaches in-toto
+//! attestations and SLSA provenance ([`attest`]) and verifies both ([`verify`]), answering with a
+//! [`verify::Verdict`] whose findings carry stable codes. Network entry points are async; the
+//! [`blocking`] facade runs them for synchronous callers on one process-wide runtime. Every
+//! error classifies itself through [`Classify`]; an `Err` always means "could not decide".
 //!
 //! ```
 //! use supply_core::sbom::{self, BuildOptions, Ecosystem};
@@ -19,6 +24,7 @@
 
 pub mod attach;
 pub mod attest;
+pub mod blocking;
 pub mod digest;
 pub mod error;
 pub mod fsio;
@@ -30,4 +36,4 @@ pub mod sign;
 pub mod text;
 pub mod verify;
 
-pub use error::ErrorKind;
+pub use error::{Classify, ErrorKind};

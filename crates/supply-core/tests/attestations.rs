@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
 
 use std::path::Path;
+use supply_core::verify::Code;
 
 use base64::Engine as _;
 use supply_core::attest::dsse::{self, Envelope};
@@ -149,7 +150,7 @@ fn real_cosign_attestation_verifies_and_its_provenance_is_evaluated() {
         &policy,
     )
     .unwrap_err();
-    assert!(error.contains("not about this image"), "{error}");
+    assert_eq!(codes(&error), [Code::SubjectMismatch], "{error}");
     let error = check_attestation(
         "application/vnd.dsse.envelope.v1+json",
         &envelope,
@@ -159,7 +160,7 @@ fn real_cosign_attestation_verifies_and_its_provenance_is_evaluated() {
         &policy,
     )
     .unwrap_err();
-    assert!(error.contains("predicate type"), "{error}");
+    assert_eq!(codes(&error), [Code::PredicateTypeMismatch], "{error}");
     let wrong_branch =
         Policy::parse("[provenance]\nsource-ref = \"refs/heads/release\"\n").unwrap();
     let error = check_attestation(
@@ -171,20 +172,23 @@ fn real_cosign_attestation_verifies_and_its_provenance_is_evaluated() {
         &wrong_branch,
     )
     .unwrap_err();
-    assert!(error.contains("source ref is refs/heads/main"), "{error}");
+    assert_eq!(codes(&error), [Code::PolicySourceRefMismatch], "{error}");
+    assert!(
+        error.to_string().contains("source ref is refs/heads/main"),
+        "{error}"
+    );
     let other_builder =
         Policy::parse("[provenance]\nbuilder-id = \"https://example.com/evil\"\n").unwrap();
-    assert!(
-        check_attestation(
-            "application/vnd.dsse.envelope.v1+json",
-            &envelope,
-            &key,
-            &digest,
-            provenance_v02,
-            &other_builder
-        )
-        .is_err()
-    );
+    let error = check_attestation(
+        "application/vnd.dsse.envelope.v1+json",
+        &envelope,
+        &key,
+        &digest,
+        provenance_v02,
+        &other_builder,
+    )
+    .unwrap_err();
+    assert_eq!(codes(&error), [Code::PolicyBuilderMismatch], "{error}");
     let other_key = supply_core::keys::SigningKey::generate().verifying_key();
     let error = check_attestation(
         "application/vnd.dsse.envelope.v1+json",
@@ -195,7 +199,7 @@ fn real_cosign_attestation_verifies_and_its_provenance_is_evaluated() {
         &policy,
     )
     .unwrap_err();
-    assert!(error.contains("signature"), "{error}");
+    assert_eq!(codes(&error), [Code::SignatureInvalid], "{error}");
     let statement_bytes = Envelope::from_json(&envelope)
         .unwrap()
         .payload_bytes()
@@ -209,4 +213,9 @@ fn real_cosign_attestation_verifies_and_its_provenance_is_evaluated() {
 
 fn slsa_v1() -> &'static str {
     "https://slsa.dev/provenance/v1"
+}
+
+/// The codes of a rejection's findings.
+fn codes(rejection: &supply_core::verify::attestation::Rejection) -> Vec<Code> {
+    rejection.findings("layer").iter().map(|f| f.code).collect()
 }

@@ -53,6 +53,18 @@ enum supply_result
    A bug: the library panicked (the call had no effect).
    */
   SUPPLY_RESULT_PANIC = 1007,
+  /*
+   A remote service did not answer in time.
+   */
+  SUPPLY_RESULT_TIMEOUT = 1008,
+  /*
+   A registry refused the credentials, or asked for some we do not have.
+   */
+  SUPPLY_RESULT_UNAUTHORIZED = 1009,
+  /*
+   The library could not run the work (e.g. its runtime would not start).
+   */
+  SUPPLY_RESULT_INTERNAL = 1010,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

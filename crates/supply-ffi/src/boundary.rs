@@ -28,6 +28,12 @@ pub enum supply_result {
     InvalidArgument = 1006,
     /// A bug: the library panicked (the call had no effect).
     Panic = 1007,
+    /// A remote service did not answer in time.
+    Timeout = 1008,
+    /// A registry refused the credentials, or asked for some we do not have.
+    Unauthorized = 1009,
+    /// The library could not run the work (e.g. its runtime would not start).
+    Internal = 1010,
 }
 
 impl From<ErrorKind> for supply_result {
@@ -39,7 +45,10 @@ impl From<ErrorKind> for supply_result {
             ErrorKind::NotFound => Self::NotFound,
             ErrorKind::Unsupported => Self::Unsupported,
             ErrorKind::VerificationFailed => Self::VerificationFailed,
-            _ => Self::InvalidInput,
+            ErrorKind::Timeout => Self::Timeout,
+            ErrorKind::Unauthorized => Self::Unauthorized,
+            ErrorKind::Internal => Self::Internal,
+            _ => Self::Internal,
         }
     }
 }

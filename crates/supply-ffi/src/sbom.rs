@@ -2,6 +2,7 @@
 
 use std::ffi::c_char;
 
+use supply_core::Classify as _;
 use supply_core::sbom::{self, BuildOptions, Ecosystem, Timestamp};
 
 use crate::boundary::{self, Failure, supply_error, supply_result};

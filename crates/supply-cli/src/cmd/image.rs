@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 
 use anyhow::Context;
+use supply_core::blocking;
 use supply_core::oci::api::{self, Attachment};
 use supply_core::oci::auth::Credentials;
 use supply_core::oci::{ClientOptions, Reference, RegistryClient};
@@ -13,7 +14,7 @@ use crate::cli::{AttachmentArg, ImageArgs, OutputFormat, RegistryArgs, Triangula
 
 /// A registry client configured from the command line.
 pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
-    let mut options = ClientOptions::default();
+    let mut options = ClientOptions::from_env();
     if let Some(username) = &args.registry_username {
         let password = match (&args.registry_password, args.registry_password_stdin) {
             (Some(password), _) => password.clone(),
@@ -50,19 +51,11 @@ pub(crate) fn reference(text: &str) -> anyhow::Result<Reference> {
         .with_context(|| format!("invalid image reference {text:?}"))
 }
 
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
 pub(crate) fn digest(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image)?;
     let client = client(&args.registry)?;
-    let digest = runtime()?
-        .block_on(client.resolve(&image))
-        .with_context(|| format!("resolving {image}"))?;
+    let digest =
+        blocking::resolve(&client, &image).with_context(|| format!("resolving {image}"))?;
     let mut stdout = std::io::stdout().lock();
     match args.output {
         OutputFormat::Text => writeln!(stdout, "{digest}")?,
@@ -79,9 +72,8 @@ pub(crate) fn digest(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
 pub(crate) fn triangulate(args: &TriangulateArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
     let client = client(&args.image.registry)?;
-    let digest = runtime()?
-        .block_on(client.resolve(&image))
-        .with_context(|| format!("resolving {image}"))?;
+    let digest =
+        blocking::resolve(&client, &image).with_context(|| format!("resolving {image}"))?;
     let kind = match args.kind {
         AttachmentArg::Sig => Attachment::Signature,
         AttachmentArg::Att => Attachment::Attestation,
@@ -104,8 +96,7 @@ pub(crate) fn triangulate(args: &TriangulateArgs) -> anyhow::Result<ExitStatus> 
 pub(crate) fn tree(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image)?;
     let client = client(&args.registry)?;
-    let attachments = runtime()?
-        .block_on(client.attachments(&image))
+    let attachments = blocking::attachments(&client, &image)
         .with_context(|| format!("listing what is attached to {image}"))?;
     let mut out = std::io::stdout().lock();
     if args.output == OutputFormat::Json {

@@ -1,16 +1,14 @@
 //! `supply sign`, `supply verify`, `supply sign-blob`, `supply verify-blob`.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context;
-use base64::Engine as _;
-use supply_core::fsio;
 use supply_core::keys::files;
-use supply_core::sign;
-use supply_core::verify;
+use supply_core::sign::SignOptions;
+use supply_core::verify::{KeySource, VerifyOptions};
+use supply_core::{blocking, fsio};
 
-use super::image::{client, reference, report_round_trips, runtime};
+use super::image::{client, reference, report_round_trips};
 use super::keys::load_signing_key;
 use crate::ExitStatus;
 use crate::cli::{OutputFormat, SignArgs, SignBlobArgs, VerifyArgs, VerifyBlobArgs};
@@ -22,15 +20,11 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
     let key = load_signing_key(&args.key)?;
     let client = client(&args.image.registry)?;
-    let annotations: BTreeMap<String, String> = args.annotations.iter().cloned().collect();
-    let signed = runtime()?
-        .block_on(sign::sign_image(
-            &client,
-            &image,
-            &key,
-            &annotations,
-            args.recursive,
-        ))
+    let options = SignOptions {
+        annotations: args.annotations.iter().cloned().collect(),
+        recursive: args.recursive,
+    };
+    let signed = blocking::sign_image(&client, &image, &key, &options)
         .with_context(|| format!("signing {image}"))?;
     let mut stdout = std::io::stdout().lock();
     match args.image.output {
@@ -52,65 +46,29 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
 
 pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
-    let key = files::read_verifying_key(&args.key)?;
+    let options = VerifyOptions {
+        key: KeySource::Key(files::read_verifying_key(&args.key)?),
+        annotations: args.annotations.iter().cloned().collect(),
+    };
     let client = client(&args.image.registry)?;
-    let required: BTreeMap<String, String> = args.annotations.iter().cloned().collect();
-    let report = runtime()?
-        .block_on(verify::verify_image_signatures(
-            &client, &image, &key, &required,
-        ))
+    let verdict = blocking::verify_image(&client, &image, &options)
         .with_context(|| format!("verifying {image} (nothing was verified)"))?;
-    let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
-    if report.accepted() {
-        writeln!(
-            stderr,
-            "Verification for {}@{} --",
-            image.repository_name(),
-            report.digest
-        )?;
-        writeln!(
-            stderr,
-            "The following checks were performed on each of these signatures:"
-        )?;
-        writeln!(
-            stderr,
-            "  - The signatures were verified against the specified public key"
-        )?;
-        writeln!(
-            stderr,
-            "  - The signed digest is the image's digest; required annotations are present"
-        )?;
-    } else {
-        writeln!(
-            stderr,
-            "error: no valid signature for {image} ({})",
-            report.digest
-        )?;
-    }
-    output::write_rejections(&mut stderr, &report.rejected)?;
-    match args.image.output {
-        OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?,
-        OutputFormat::Text => {
-            let payloads: Vec<&serde_json::Value> =
-                report.verified.iter().map(|v| &v.payload).collect();
-            if !payloads.is_empty() {
-                writeln!(stdout, "{}", serde_json::to_string(&payloads)?)?;
-            }
-        }
-    }
+    output::write_verdict(
+        &verdict,
+        args.image.output,
+        &[
+            "the signatures were verified against the specified public key",
+            "the signed digest is the image's digest; required annotations are present",
+        ],
+    )?;
     report_round_trips(&client, &args.image.registry);
-    Ok(if report.accepted() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Rejected
-    })
+    Ok(ExitStatus::of(verdict.accepted))
 }
 
 pub(crate) fn sign_blob(args: &SignBlobArgs) -> anyhow::Result<ExitStatus> {
     let bytes = fsio::read_bounded(&args.file, MAX_BLOB_FILE_BYTES)?;
     let key = load_signing_key(&args.key)?;
-    let signature = sign::sign_blob(&key, &bytes);
+    let signature = blocking::sign_blob(&key, &bytes);
     if let Some(path) = &args.output_signature {
         fsio::write_atomic(path, signature.as_bytes())?;
     }
@@ -121,25 +79,12 @@ pub(crate) fn sign_blob(args: &SignBlobArgs) -> anyhow::Result<ExitStatus> {
 pub(crate) fn verify_blob(args: &VerifyBlobArgs) -> anyhow::Result<ExitStatus> {
     let key = files::read_verifying_key(&args.key)?;
     let bytes = fsio::read_bounded(&args.file, MAX_BLOB_FILE_BYTES)?;
-    let signature_text = fsio::read_bounded(&args.signature, 64 * 1024)?;
-    let signature_text = String::from_utf8_lossy(&signature_text);
-    let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature_text.trim())
-    else {
-        writeln!(
-            std::io::stderr().lock(),
-            "error: {} is not a base64 signature",
-            args.signature.display()
-        )?;
-        return Ok(ExitStatus::Rejected);
-    };
-    match key.verify(&bytes, &signature) {
-        Ok(()) => {
-            writeln!(std::io::stderr().lock(), "Verified OK")?;
-            Ok(ExitStatus::Success)
-        }
-        Err(e) => {
-            writeln!(std::io::stderr().lock(), "error: {e}")?;
-            Ok(ExitStatus::Rejected)
-        }
+    let signature = fsio::read_bounded(&args.signature, 64 * 1024)?;
+    let verdict = blocking::verify_blob(&args.file.to_string_lossy(), &bytes, &signature, &key);
+    if args.output == OutputFormat::Text && verdict.accepted {
+        writeln!(std::io::stderr().lock(), "Verified OK")?;
+    } else {
+        output::write_verdict(&verdict, args.output, &[])?;
     }
+    Ok(ExitStatus::of(verdict.accepted))
 }

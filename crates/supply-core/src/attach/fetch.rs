@@ -11,6 +11,7 @@ use futures_util::StreamExt as _;
 
 use crate::digest::Digest;
 use crate::oci::{Descriptor, Reference, RegistryClient, RegistryError};
+use crate::verify::finding::Code;
 
 /// What one verification may fetch.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -50,9 +51,31 @@ pub enum Unusable {
         /// The budget.
         budget: u64,
     },
-    /// The registry has no such blob, or served bytes that do not hash to its digest.
-    #[error("the payload blob is unusable: {0}")]
-    Blob(String),
+    /// The registry has no such blob.
+    #[error("the registry has no payload blob {digest}")]
+    Missing {
+        /// The layer digest.
+        digest: Digest,
+    },
+    /// The registry served bytes that do not hash to the layer digest.
+    #[error("the payload blob does not match its digest {digest}")]
+    DigestMismatch {
+        /// The layer digest.
+        digest: Digest,
+    },
+}
+
+impl Unusable {
+    /// The finding's code.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::TooLarge { .. } => Code::PayloadTooLarge,
+            Self::SizeMismatch { .. } => Code::PayloadSizeMismatch,
+            Self::BudgetExhausted { .. } => Code::FetchBudgetExhausted,
+            Self::Missing { .. } => Code::PayloadMissing,
+            Self::DigestMismatch { .. } => Code::PayloadDigestMismatch,
+        }
+    }
 }
 
 /// Layers grouped by digest, each group with the indexes of its descriptors.
@@ -153,9 +176,12 @@ async fn fetch_one(
             declared,
             actual: declared + 1,
         })),
-        Err(e @ (RegistryError::DigestMismatch { .. } | RegistryError::NotFound { .. })) => {
-            Ok(Err(Unusable::Blob(e.to_string())))
-        }
+        Err(RegistryError::DigestMismatch { .. }) => Ok(Err(Unusable::DigestMismatch {
+            digest: digest.clone(),
+        })),
+        Err(RegistryError::NotFound { .. }) => Ok(Err(Unusable::Missing {
+            digest: digest.clone(),
+        })),
         Err(e) => Err(e),
     }
 }

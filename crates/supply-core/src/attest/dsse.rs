@@ -43,6 +43,15 @@ pub enum DsseError {
     BadSignature(String),
 }
 
+impl crate::error::Classify for DsseError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Malformed(_) => crate::ErrorKind::InvalidInput,
+            Self::BadSignature(_) => crate::ErrorKind::VerificationFailed,
+        }
+    }
+}
+
 /// The pre-authentication encoding.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = format!(

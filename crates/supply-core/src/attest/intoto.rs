@@ -55,6 +55,15 @@ pub enum StatementError {
     PredicateType(String),
 }
 
+impl crate::error::Classify for StatementError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Malformed(_) | Self::PredicateType(_) => crate::ErrorKind::InvalidInput,
+            Self::UnsupportedType(_) => crate::ErrorKind::Unsupported,
+        }
+    }
+}
+
 impl Subject {
     /// A subject for `digest`, optionally named.
     pub fn new(name: Option<String>, digest: &Digest) -> Self {
@@ -107,6 +116,20 @@ impl Statement {
     /// Compact JSON.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// The predicate in a predicate file: the document itself, or, when it is a whole in-toto
+/// statement, the statement's predicate (so a statement made elsewhere can be re-attested).
+pub fn predicate_of(document: Value) -> Value {
+    let is_statement = document
+        .get("_type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.starts_with("https://in-toto.io/Statement/"));
+    if is_statement {
+        document.get("predicate").cloned().unwrap_or(Value::Null)
+    } else {
+        document
     }
 }
 

@@ -6,17 +6,18 @@ pub mod dsse;
 pub mod intoto;
 pub mod policy;
 pub mod slsa;
+pub mod subject;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::attach::{self, AttachError};
 use crate::digest::Digest;
 use crate::keys::SigningKey;
 use crate::oci::api::{self, Attachment};
-use crate::oci::{Reference, RegistryClient};
+use crate::oci::{Reference, RegistryClient, RegistryError};
 use crate::sign::payload::{Layer, SIGNATURE_ANNOTATION};
-use crate::sign::{SignError, existing_layers, push_cosign_image};
 use intoto::{Statement, Subject};
 
 /// Layer media type of an attestation.
@@ -24,38 +25,75 @@ pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 /// Layer annotation naming the statement's predicate type.
 pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
 
+/// Attesting failed; nothing was written unless the error says so.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttestError {
+    /// The registry failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The existing attestation image could not be read or written.
+    #[error(transparent)]
+    Attach(#[from] AttachError),
+    /// The blocking facade could not run the work.
+    #[error(transparent)]
+    Blocking(#[from] crate::blocking::BlockingError),
+}
+
+impl crate::error::Classify for AttestError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Registry(e) => e.kind(),
+            Self::Attach(e) => e.kind(),
+            Self::Blocking(e) => e.kind(),
+        }
+    }
+}
+
+/// What to attest.
+#[derive(Clone, Debug)]
+pub struct AttestOptions {
+    /// The predicate type (a URI; `intoto::predicate_type` turns cosign's names into one).
+    pub predicate_type: String,
+    /// The predicate.
+    pub predicate: Value,
+    /// Remove earlier attestations of the same predicate type.
+    pub replace: bool,
+}
+
 /// What attaching did.
 #[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Attested {
     /// The image digest (the statement's subject).
     pub digest: Digest,
     /// The `.att` tag written.
-    pub attestation_reference: String,
-    /// Earlier attestations of the same predicate type removed (`--replace`).
+    pub attestation_reference: Reference,
+    /// Earlier attestations of the same predicate type removed (`replace`).
     pub replaced: usize,
 }
 
-/// Wraps `predicate` in a statement about the image's digest, signs it as a DSSE envelope and
-/// appends it to the image's `.att` image (replacing same-type ones when `replace`).
+/// Wraps the predicate in a statement about the image's digest, signs it as a DSSE envelope
+/// and appends it to the image's `.att` image (replacing same-type ones when asked).
 pub async fn attest_image(
     client: &RegistryClient,
     image: &Reference,
     key: &SigningKey,
-    predicate_type: &str,
-    predicate: Value,
-    replace: bool,
-) -> Result<Attested, SignError> {
+    options: &AttestOptions,
+) -> Result<Attested, AttestError> {
     let digest = client.resolve(image).await?;
+    let predicate_type = options.predicate_type.as_str();
     let statement = Statement::new(
         vec![Subject::new(Some(image.repository_name()), &digest)],
         predicate_type,
-        predicate,
+        options.predicate.clone(),
     );
     let envelope = dsse::sign(key, dsse::IN_TOTO_PAYLOAD_TYPE, &statement.to_json()).to_json();
-    let reference = api::attachment_reference(image, &digest, Attachment::Attestation)?;
-    let mut layers = existing_layers(client, &reference).await?;
+    let reference = api::attachment_reference(image, &digest, Attachment::Attestation)
+        .map_err(AttachError::from)?;
+    let mut layers = attach::existing_layers(client, &reference).await?;
     let before = layers.len();
-    if replace {
+    if options.replace {
         layers.retain(|l| {
             l.annotations
                 .get(PREDICATE_TYPE_ANNOTATION)
@@ -77,10 +115,10 @@ pub async fn attest_image(
             ),
         ]),
     });
-    push_cosign_image(client, &reference, &layers).await?;
+    attach::write(client, &reference, &layers).await?;
     Ok(Attested {
         digest,
-        attestation_reference: reference.to_string(),
+        attestation_reference: reference,
         replaced,
     })
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::slsa::{self, GITHUB_BUILD_TYPE, GITHUB_BUILD_TYPE_2024};
+use crate::verify::finding::Code;
 
 /// A parsed policy.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -65,6 +66,9 @@ pub enum PolicyError {
         /// The parser's message, with the line and column.
         message: String,
     },
+    /// The policy file could not be read (missing, too large, not UTF-8).
+    #[error(transparent)]
+    File(#[from] crate::fsio::FileError),
     /// A section of the policy cannot apply to the attestations asked for: evaluating it would
     /// be impossible, and skipping it would silently check less than the policy says.
     #[error("the policy's [{section}] section cannot apply to {predicate_type} attestations")]
@@ -76,10 +80,12 @@ pub enum PolicyError {
     },
 }
 
-impl PolicyError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> crate::ErrorKind {
-        crate::ErrorKind::InvalidInput
+impl crate::error::Classify for PolicyError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::File(e) => e.kind(),
+            _ => crate::ErrorKind::InvalidInput,
+        }
     }
 }
 
@@ -94,6 +100,11 @@ impl Policy {
         toml::from_str(text).map_err(|e| PolicyError::Syntax {
             message: e.to_string(),
         })
+    }
+
+    /// Reads a policy file (at most 1 MiB of UTF-8).
+    pub fn from_file(path: &std::path::Path) -> Result<Self, PolicyError> {
+        Self::parse(&crate::fsio::read_text_bounded(path, 1024 * 1024)?)
     }
 
     /// Checks that every section the policy sets can be evaluated on `predicate_type`
@@ -121,7 +132,7 @@ impl Policy {
     }
 
     /// Violations of the provenance part by a predicate (empty: satisfied).
-    pub fn provenance_violations(&self, predicate: &Value) -> Vec<String> {
+    pub fn provenance_violations(&self, predicate: &Value) -> Vec<Violation> {
         let facts = slsa::build_facts(predicate);
         let rules = &self.provenance;
         let mut violations = Vec::new();
@@ -129,9 +140,12 @@ impl Policy {
         if let Some(expected) = &rules.builder_id
             && facts.builder_id.as_ref() != Some(expected)
         {
-            violations.push(format!(
-                "builder id is {}, policy requires {expected}",
-                show(&facts.builder_id)
+            violations.push(Violation::new(
+                Code::PolicyBuilderMismatch,
+                format!(
+                    "builder id is {}, policy requires {expected}",
+                    show(&facts.builder_id)
+                ),
             ));
         }
         if let Some(prefix) = &rules.builder_id_prefix
@@ -140,9 +154,12 @@ impl Policy {
                 .as_deref()
                 .is_some_and(|id| has_path_prefix(id, prefix))
         {
-            violations.push(format!(
-                "builder id is {}, policy requires a prefix {prefix}",
-                show(&facts.builder_id)
+            violations.push(Violation::new(
+                Code::PolicyBuilderPrefixMismatch,
+                format!(
+                    "builder id is {}, policy requires a prefix {prefix}",
+                    show(&facts.builder_id)
+                ),
             ));
         }
         if let Some(expected) = &rules.source_repository
@@ -152,17 +169,23 @@ impl Policy {
                 .map(|r| r.trim_end_matches(".git"))
                 != Some(expected.trim_end_matches(".git"))
         {
-            violations.push(format!(
-                "source repository is {}, policy requires {expected}",
-                show(&facts.source_repository)
+            violations.push(Violation::new(
+                Code::PolicySourceRepositoryMismatch,
+                format!(
+                    "source repository is {}, policy requires {expected}",
+                    show(&facts.source_repository)
+                ),
             ));
         }
         if let Some(expected) = &rules.source_ref
             && facts.source_ref.as_ref() != Some(expected)
         {
-            violations.push(format!(
-                "source ref is {}, policy requires {expected}",
-                show(&facts.source_ref)
+            violations.push(Violation::new(
+                Code::PolicySourceRefMismatch,
+                format!(
+                    "source ref is {}, policy requires {expected}",
+                    show(&facts.source_ref)
+                ),
             ));
         }
         if let Some(allowed) = &rules.build_types {
@@ -174,14 +197,32 @@ impl Policy {
                 })
             });
             if !accepted {
-                violations.push(format!(
-                    "buildType is {}, policy accepts {}",
-                    show(&facts.build_type),
-                    allowed.join(", ")
+                violations.push(Violation::new(
+                    Code::PolicyBuildTypeMismatch,
+                    format!(
+                        "buildType is {}, policy accepts {}",
+                        show(&facts.build_type),
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
         violations
+    }
+}
+
+/// One requirement of the policy that a predicate does not meet.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Violation {
+    /// The finding's code.
+    pub code: Code,
+    /// What differs.
+    pub message: String,
+}
+
+impl Violation {
+    fn new(code: Code, message: String) -> Self {
+        Self { code, message }
     }
 }
 
@@ -273,8 +314,13 @@ mod tests {
         let strict = Policy::parse("[provenance]\nsource-ref = \"refs/heads/main\"\nsource-repository = \"https://github.com/o/other\"\n").unwrap();
         let violations = strict.provenance_violations(&predicate);
         assert_eq!(violations.len(), 2, "{violations:?}");
+        assert!(violations.iter().any(
+            |v| v.code == Code::PolicySourceRefMismatch && v.message.contains("refs/heads/dev")
+        ));
         assert!(
-            violations[0].contains("refs/heads/dev") || violations[1].contains("refs/heads/dev")
+            violations
+                .iter()
+                .any(|v| v.code == Code::PolicySourceRepositoryMismatch)
         );
     }
 }

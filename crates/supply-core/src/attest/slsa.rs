@@ -22,9 +22,7 @@ pub const MANUAL_BUILD_TYPE: &str = "https://github.com/supply-chain/supply/buil
 #[non_exhaustive]
 pub enum ProvenanceError {
     /// Not in a CI system we know, and no builder given by hand.
-    #[error(
-        "not running in GitHub Actions or GitLab CI; pass --builder-id (and --source-uri, --source-commit) to describe the build"
-    )]
+    #[error("not running in GitHub Actions or GitLab CI, and no builder was described by hand")]
     NoCi,
     /// A variable the CI system always sets is missing.
     #[error("{ci} variable {variable} is not set")]
@@ -34,6 +32,12 @@ pub enum ProvenanceError {
         /// The variable.
         variable: &'static str,
     },
+}
+
+impl crate::error::Classify for ProvenanceError {
+    fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
+    }
 }
 
 /// Build facts given by hand, outside CI (or to override).

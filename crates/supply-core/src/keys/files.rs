@@ -33,6 +33,16 @@ pub enum KeyFileError {
     },
 }
 
+impl crate::error::Classify for KeyFileError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::File(e) => e.kind(),
+            Self::Exists { .. } => crate::ErrorKind::InvalidInput,
+            Self::Key { source, .. } => source.kind(),
+        }
+    }
+}
+
 /// Writes `<prefix>.key` (encrypted, mode 0600) and `<prefix>.pub`; returns both paths.
 pub fn write_key_pair(
     prefix: &Path,
@@ -131,8 +141,7 @@ pub fn read_key_to_import(path: &Path) -> Result<SigningKey, KeyFileError> {
 
 /// Reads a PKIX public key file.
 pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, KeyFileError> {
-    let bytes = fsio::read_bounded(path, MAX_KEY_FILE_BYTES)?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = fsio::read_text_bounded(path, MAX_KEY_FILE_BYTES)?;
     VerifyingKey::from_pem(&text).map_err(|source| KeyFileError::Key {
         path: path.to_path_buf(),
         source,

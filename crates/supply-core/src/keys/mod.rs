@@ -63,9 +63,8 @@ pub enum KeyError {
     },
 }
 
-impl KeyError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for KeyError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::BadSignature { .. } => ErrorKind::VerificationFailed,
             Self::UnsupportedEncryption { .. } | Self::UnsupportedKey { .. } => {
@@ -177,9 +176,31 @@ impl VerifyingKey {
         Public::from_public_key_der(&der).map(|inner| Self { inner })
     }
 
+    /// Reads a DER SubjectPublicKeyInfo (as a certificate carries it).
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        Public::from_public_key_der(der).map(|inner| Self { inner })
+    }
+
     /// PKIX `PUBLIC KEY` PEM.
     pub fn to_pem(&self) -> Result<String, KeyError> {
         self.inner.to_pem()
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn to_der(&self) -> Result<Vec<u8>, KeyError> {
+        let pem = self.to_pem()?;
+        pem_rfc7468::decode_vec(pem.as_bytes())
+            .map(|(_, der)| der)
+            .map_err(|_| KeyError::InvalidPublicKey {
+                reason: "cannot encode the key".into(),
+            })
+    }
+
+    /// `sha256:<hex>` of the DER SubjectPublicKeyInfo: the key's identity in verdicts.
+    pub fn key_id(&self) -> String {
+        self.to_der()
+            .map(|der| crate::digest::Digest::sha256(&der).to_string())
+            .unwrap_or_default()
     }
 
     /// Checks a signature over `message`.

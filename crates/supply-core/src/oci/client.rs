@@ -1,7 +1,7 @@
-//! The async registry client: one `reqwest` client (rustls), bearer-token and basic auth,
-//! retries with backoff on 429/5xx and connection errors (honouring `Retry-After`), timeouts,
-//! bounded reads, digest checks. Every HTTP exchange is counted, so tests and benchmarks can
-//! hold the number of round trips down.
+//! The async registry client: one `reqwest` client (rustls, see `tls`), its options, and the
+//! pull operations (resolve, manifests, blobs, tags), each bounded and digest-checked. The
+//! exchange under them (authentication, retries, timeouts, counting) is `transport`; pushes
+//! are `upload`; referrers are `referrers`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,13 +22,15 @@ use super::transport::{Request, header_text};
 use super::{DEFAULT_MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, Reference, RegistryError};
 use crate::digest::Digest;
 
-/// How the client connects and authenticates.
+/// How the client connects and authenticates. [`Default`] reads nothing from the environment
+/// (no docker config, no `SSL_CERT_FILE`); [`ClientOptions::from_env`] does what the docker
+/// CLI and cosign do.
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
-    /// Credentials for every registry (else the docker config is read, else anonymous).
+    /// Credentials for every registry (else the docker config, else anonymous).
     pub credentials: Option<Credentials>,
-    /// Read `~/.docker/config.json` (or `$DOCKER_CONFIG`) for credentials.
-    pub docker_config: bool,
+    /// A docker `config.json` to read credentials from (`credHelpers`, `credsStore`, `auths`).
+    pub docker_config: Option<PathBuf>,
     /// Extra trusted CA certificates (PEM), besides the system's.
     pub ca_file: Option<PathBuf>,
     /// Allow plain HTTP for every registry (it is always allowed for loopback hosts).
@@ -47,12 +49,24 @@ pub struct ClientOptions {
     pub max_blob_bytes: u64,
 }
 
+impl ClientOptions {
+    /// The defaults plus what the environment says: the docker config
+    /// (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) and `SSL_CERT_FILE`.
+    pub fn from_env() -> Self {
+        Self {
+            docker_config: super::auth::docker_config_path(),
+            ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             credentials: None,
-            docker_config: true,
-            ca_file: std::env::var_os("SSL_CERT_FILE").map(PathBuf::from),
+            docker_config: None,
+            ca_file: None,
             allow_insecure: false,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
@@ -73,6 +87,9 @@ pub struct RegistryClient {
     pub(super) tokens: Mutex<HashMap<(String, String), Zeroizing<String>>>,
     /// Registries found to speak plain HTTP.
     pub(super) plain_http: Mutex<HashMap<String, bool>>,
+    /// Credentials found for each registry (docker config, credential helpers), asked once
+    /// per client: a helper is a process run, and its answer does not change under us.
+    pub(super) found_credentials: tokio::sync::Mutex<HashMap<String, Option<Credentials>>>,
     pub(super) round_trips: AtomicU64,
 }
 
@@ -144,6 +161,7 @@ impl RegistryClient {
             options,
             tokens: Mutex::new(HashMap::new()),
             plain_http: Mutex::new(HashMap::new()),
+            found_credentials: tokio::sync::Mutex::new(HashMap::new()),
             round_trips: AtomicU64::new(0),
         })
     }
@@ -348,7 +366,6 @@ mod tests {
     fn debug_shows_no_token() {
         let client = RegistryClient::new(ClientOptions {
             credentials: Some(Credentials::new("alice", "hunter2")),
-            docker_config: false,
             ..ClientOptions::default()
         })
         .unwrap();

@@ -149,6 +149,15 @@ pub enum ManifestError {
     },
 }
 
+impl crate::error::Classify for ManifestError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::Malformed { .. } => crate::ErrorKind::InvalidInput,
+            Self::UnsupportedMediaType { .. } => crate::ErrorKind::Unsupported,
+        }
+    }
+}
+
 impl RawManifest {
     /// Wraps bytes we are about to push.
     pub fn new(media_type: &str, bytes: Vec<u8>) -> Self {

@@ -6,18 +6,17 @@
 //! used.
 
 pub mod api;
-mod attached;
 pub mod auth;
 pub mod client;
 pub mod manifest;
 pub mod reference;
+mod referrers;
 mod tls;
 mod transport;
 mod upload;
 
 use std::path::PathBuf;
 
-pub use attached::{Attachments, TaggedAttachment};
 pub use client::{ClientOptions, RegistryClient};
 pub use manifest::{Descriptor, ImageManifest, Index, Manifest, RawManifest};
 pub use reference::{Reference, ReferenceError};
@@ -50,6 +49,15 @@ pub enum RegistryError {
         /// The transport error.
         #[source]
         source: reqwest::Error,
+    },
+    /// The registry's TLS certificate is not trusted (no chain to a trusted root, wrong name,
+    /// expired).
+    #[error("the TLS certificate of registry {registry} is not trusted: {reason}")]
+    UntrustedCertificate {
+        /// The registry.
+        registry: String,
+        /// What the TLS library said.
+        reason: String,
     },
     /// A credential helper failed.
     #[error("credential helper {helper} failed: {message}")]
@@ -142,6 +150,9 @@ pub enum RegistryError {
         /// What happened (`: credentials were rejected`, …).
         detail: String,
     },
+    /// The blocking facade could not run the request.
+    #[error(transparent)]
+    Blocking(#[from] crate::blocking::BlockingError),
     /// A reference could not be formed (e.g. an attachment tag for a sha512 digest).
     #[error(transparent)]
     Reference(#[from] ReferenceError),
@@ -173,18 +184,18 @@ pub enum RegistryError {
     },
 }
 
-impl RegistryError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for RegistryError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::CaFile { .. } | Self::DockerConfig { .. } | Self::CredentialHelper { .. } => {
                 ErrorKind::Io
             }
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Unauthorized { .. } => ErrorKind::Unauthorized,
             Self::Connect { .. }
+            | Self::UntrustedCertificate { .. }
             | Self::Protocol { .. }
             | Self::Status { .. }
-            | Self::Timeout { .. }
-            | Self::Unauthorized { .. }
             | Self::InsecureNotAllowed { .. }
             | Self::InsecureRealm { .. }
             | Self::Redirect { .. } => ErrorKind::Network,
@@ -192,9 +203,12 @@ impl RegistryError {
             Self::Manifest { .. } | Self::TooLarge { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Reference(e) => e.kind(),
+            Self::Blocking(e) => e.kind(),
         }
     }
+}
 
+impl RegistryError {
     /// Whether this is a "not found" answer (as opposed to a failure to ask).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })

@@ -72,9 +72,8 @@ pub enum ReferenceError {
     },
 }
 
-impl ReferenceError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> crate::ErrorKind {
+impl crate::error::Classify for ReferenceError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::DigestTagTooLong { .. } => crate::ErrorKind::Unsupported,
             _ => crate::ErrorKind::InvalidInput,
@@ -215,6 +214,12 @@ impl FromStr for Reference {
             tag: tag.map(str::to_owned),
             digest,
         })
+    }
+}
+
+impl serde::Serialize for Reference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

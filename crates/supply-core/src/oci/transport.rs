@@ -96,7 +96,7 @@ impl RegistryClient {
             authenticated_once = true;
             let challenge = header_text(response.headers(), WWW_AUTHENTICATE.as_str())
                 .and_then(|h| api::parse_challenge(&h));
-            let credentials = self.credentials(&registry)?;
+            let credentials = self.credentials(&registry).await?;
             let authorization = match challenge {
                 Some(Challenge::Bearer {
                     realm,
@@ -206,17 +206,31 @@ impl RegistryClient {
             })
     }
 
-    fn credentials(&self, registry: &str) -> Result<Option<Credentials>, RegistryError> {
+    /// The credentials for `registry`: the explicit ones, else the docker config's, looked up
+    /// once per client and off the async executor (a credential helper is a process we wait
+    /// for).
+    async fn credentials(&self, registry: &str) -> Result<Option<Credentials>, RegistryError> {
         if let Some(credentials) = &self.options.credentials {
             return Ok(Some(credentials.clone()));
         }
-        if !self.options.docker_config {
+        let Some(path) = self.options.docker_config.clone() else {
             return Ok(None);
+        };
+        // Held across the lookup, so concurrent requests ask the helper once.
+        let mut found = self.found_credentials.lock().await;
+        if let Some(credentials) = found.get(registry) {
+            return Ok(credentials.clone());
         }
-        match auth::docker_config_path() {
-            Some(path) => auth::from_docker_config(&path, registry),
-            None => Ok(None),
-        }
+        let owned = registry.to_owned();
+        let credentials =
+            tokio::task::spawn_blocking(move || auth::from_docker_config(&path, &owned))
+                .await
+                .map_err(|e| RegistryError::CredentialHelper {
+                    helper: "(docker config)".into(),
+                    message: format!("the lookup did not finish: {e}"),
+                })??;
+        found.insert(registry.to_owned(), credentials.clone());
+        Ok(credentials)
     }
 
     async fn send_with_retries(
@@ -280,11 +294,11 @@ impl RegistryClient {
         match result {
             // A loopback (or explicitly insecure) registry that does not speak TLS: try HTTP once
             // and remember the answer.
-            Err(RegistryError::Connect { ref source, .. })
+            Err(ref error @ RegistryError::Connect { ref source, .. })
                 if plain.is_none()
                     && may_use_http
                     && !source.is_timeout()
-                    && !plain_http_cannot_help(source) =>
+                    && !plain_http_cannot_help(error) =>
             {
                 let retry = self.exchange(request, scope, "http").await;
                 if retry.is_ok() {
@@ -475,6 +489,12 @@ fn unauthorized_without_credentials(registry: &str) -> RegistryError {
 /// A failed exchange; a refused redirect is a decision of ours, not a connection failure to
 /// retry.
 fn connect_error(registry: &str, source: reqwest::Error) -> RegistryError {
+    if let Some(reason) = certificate_problem(&source) {
+        return RegistryError::UntrustedCertificate {
+            registry: registry.to_owned(),
+            reason,
+        };
+    }
     if source.is_redirect() {
         return RegistryError::Redirect {
             registry: registry.to_owned(),
@@ -544,16 +564,46 @@ fn path_only(path: &str) -> String {
 /// Whether plain HTTP cannot help after this HTTPS failure: the server's certificate was
 /// refused (it speaks TLS; falling back would be a downgrade), or the name did not resolve
 /// (HTTP would fail the same way, and its error would hide the real one).
-fn plain_http_cannot_help(error: &reqwest::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(current) = source {
-        let text = current.to_string();
-        if text.contains("certificate") || text.contains("dns error") {
-            return true;
+fn plain_http_cannot_help(error: &RegistryError) -> bool {
+    match error {
+        RegistryError::UntrustedCertificate { .. } => true,
+        RegistryError::Connect { source, .. } => {
+            let mut cause: Option<&dyn std::error::Error> = Some(source);
+            while let Some(current) = cause {
+                if current.to_string().contains("dns error") {
+                    return true;
+                }
+                cause = current.source();
+            }
+            false
         }
-        source = current.source();
+        _ => false,
     }
-    false
+}
+
+/// The certificate problem behind a failed exchange, if that is what it was. rustls's error
+/// sits inside `io::Error`s (hyper wraps one in another), whose `source()` skips the error they
+/// carry, so each `io::Error` is opened with `get_ref` too.
+fn certificate_problem(error: &reqwest::Error) -> Option<String> {
+    fn search(error: &(dyn std::error::Error + 'static), depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        if let Some(rustls::Error::InvalidCertificate(reason)) =
+            error.downcast_ref::<rustls::Error>()
+        {
+            return Some(format!("{reason:?}"));
+        }
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && let Some(found) = search(inner, depth + 1)
+        {
+            return Some(found);
+        }
+        search(error.source()?, depth + 1)
+    }
+    search(error, 0)
 }
 
 fn is_loopback(host: &str) -> bool {

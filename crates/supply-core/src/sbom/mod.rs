@@ -135,15 +135,16 @@ pub enum LockfileError {
     },
 }
 
-impl LockfileError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for LockfileError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::UnsupportedVersion { .. } => ErrorKind::Unsupported,
             _ => ErrorKind::InvalidInput,
         }
     }
+}
 
+impl LockfileError {
     /// A syntax error at byte `offset` of `text`.
     pub(crate) fn at_offset(text: &str, offset: usize, message: impl Into<String>) -> Self {
         let (line, column) = line_column(text.as_bytes(), offset);
@@ -204,9 +205,8 @@ pub enum SbomError {
     },
 }
 
-impl SbomError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for SbomError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::File(e) => e.kind(),
             Self::Walk { .. } => ErrorKind::Io,

@@ -57,9 +57,8 @@ pub enum ValidateError {
     },
 }
 
-impl ValidateError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for ValidateError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::NotJson { .. } => ErrorKind::InvalidInput,
             Self::UnsupportedDocument { .. } => ErrorKind::Unsupported,

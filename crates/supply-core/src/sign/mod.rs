@@ -8,59 +8,55 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 
-use crate::ErrorKind;
+use crate::attach::{self, AttachError};
 use crate::digest::Digest;
-use crate::keys::{KeyError, SigningKey};
+use crate::keys::SigningKey;
 use crate::oci::api::{self, Attachment};
-use crate::oci::manifest::OCI_MANIFEST;
-use crate::oci::{Manifest, RawManifest, Reference, RegistryClient, RegistryError};
+use crate::oci::{Manifest, Reference, RegistryClient, RegistryError};
 use payload::{Layer, SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE};
 
-/// cosign refuses signature images with more layers than this; so do we.
-pub const MAX_SIGNATURE_LAYERS: usize = 1000;
-
-/// Signing failed.
+/// Signing failed; nothing was written unless the error says so.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
     /// The registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
-    /// The key failed.
+    /// The existing signature image could not be read or written.
     #[error(transparent)]
-    Key(#[from] KeyError),
-    /// No reference can name where the signature goes.
+    Attach(#[from] AttachError),
+    /// The blocking facade could not run the work.
     #[error(transparent)]
-    Reference(#[from] crate::oci::ReferenceError),
-    /// The existing `.sig` tag is not a signature image we can add to.
-    #[error("{reference} is not a cosign signature image: {reason}")]
-    NotASignatureImage {
-        /// The tag.
-        reference: String,
-        /// Why.
-        reason: String,
-    },
+    Blocking(#[from] crate::blocking::BlockingError),
 }
 
-impl SignError {
-    /// The stable classification of this error.
-    pub fn kind(&self) -> ErrorKind {
+impl crate::error::Classify for SignError {
+    fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::Registry(e) => e.kind(),
-            Self::Key(e) => e.kind(),
-            Self::Reference(e) => e.kind(),
-            Self::NotASignatureImage { .. } => ErrorKind::InvalidInput,
+            Self::Attach(e) => e.kind(),
+            Self::Blocking(e) => e.kind(),
         }
     }
 }
 
+/// How to sign.
+#[derive(Clone, Debug, Default)]
+pub struct SignOptions {
+    /// Annotations signed along (`-a k=v`), in the payload's `optional`.
+    pub annotations: BTreeMap<String, String>,
+    /// For an index, also sign every manifest it lists.
+    pub recursive: bool,
+}
+
 /// What signing one manifest did.
 #[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Signed {
     /// The signed manifest's digest.
     pub digest: Digest,
     /// The `.sig` tag written.
-    pub signature_reference: String,
+    pub signature_reference: Reference,
     /// False when an identical signature by the same key was already there.
     pub added: bool,
 }
@@ -76,12 +72,11 @@ pub async fn sign_image(
     client: &RegistryClient,
     image: &Reference,
     key: &SigningKey,
-    annotations: &BTreeMap<String, String>,
-    recursive: bool,
+    options: &SignOptions,
 ) -> Result<Vec<Signed>, SignError> {
     let digest = client.resolve(image).await?;
     let mut digests = vec![digest.clone()];
-    if recursive {
+    if options.recursive {
         let raw = client.manifest(&image.with_digest(digest.clone())).await?;
         if let Ok(Manifest::Index(index)) = raw.decode() {
             digests.extend(index.manifests.into_iter().map(|d| d.digest));
@@ -89,7 +84,7 @@ pub async fn sign_image(
     }
     let mut signed = Vec::with_capacity(digests.len());
     for digest in digests {
-        signed.push(sign_digest(client, image, &digest, key, annotations).await?);
+        signed.push(sign_digest(client, image, &digest, key, &options.annotations).await?);
     }
     Ok(signed)
 }
@@ -105,8 +100,9 @@ async fn sign_digest(
     let payload = payload::simple_signing_payload(image, digest, annotations);
     let payload_digest = Digest::sha256(&payload);
     let signature = sign_blob(key, &payload);
-    let sig_reference = api::attachment_reference(image, digest, Attachment::Signature)?;
-    let mut layers = existing_layers(client, &sig_reference).await?;
+    let sig_reference = api::attachment_reference(image, digest, Attachment::Signature)
+        .map_err(AttachError::from)?;
+    let mut layers = attach::existing_layers(client, &sig_reference).await?;
     let public = key.verifying_key();
     // cosign's duplicate check: the same payload already signed by this key.
     let duplicate = layers.iter().any(|layer| {
@@ -119,7 +115,7 @@ async fn sign_digest(
     });
     let done = |added| Signed {
         digest: digest.clone(),
-        signature_reference: sig_reference.to_string(),
+        signature_reference: sig_reference.clone(),
         added,
     };
     if duplicate {
@@ -133,47 +129,6 @@ async fn sign_digest(
         digest: payload_digest,
         annotations: BTreeMap::from([(SIGNATURE_ANNOTATION.to_owned(), signature)]),
     });
-    push_cosign_image(client, &sig_reference, &layers).await?;
+    attach::write(client, &sig_reference, &layers).await?;
     Ok(done(true))
-}
-
-/// Writes a cosign `.sig`/`.att` image with these layers (whose blobs are already pushed).
-pub(crate) async fn push_cosign_image(
-    client: &RegistryClient,
-    reference: &Reference,
-    layers: &[Layer],
-) -> Result<(), SignError> {
-    let config = payload::signature_config(layers);
-    let manifest = payload::signature_manifest(&config, layers);
-    client.push_blob(reference, config).await?;
-    client
-        .push_manifest(reference, &RawManifest::new(OCI_MANIFEST, manifest))
-        .await?;
-    Ok(())
-}
-
-/// The layers of the existing `.sig` image, or none when the tag does not exist.
-pub(crate) async fn existing_layers(
-    client: &RegistryClient,
-    sig_reference: &Reference,
-) -> Result<Vec<Layer>, SignError> {
-    let raw = match client.manifest(sig_reference).await {
-        Ok(raw) => raw,
-        Err(e) if e.is_not_found() => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    let not_signature = |reason: String| SignError::NotASignatureImage {
-        reference: sig_reference.to_string(),
-        reason,
-    };
-    match raw.decode() {
-        Ok(Manifest::Image(manifest)) if manifest.layers.len() < MAX_SIGNATURE_LAYERS => {
-            Ok(manifest.layers.into_iter().map(Layer::from).collect())
-        }
-        Ok(Manifest::Image(_)) => Err(not_signature(format!(
-            "it has {MAX_SIGNATURE_LAYERS} layers or more"
-        ))),
-        Ok(Manifest::Index(_)) => Err(not_signature("it is an index".into())),
-        Err(e) => Err(not_signature(e.to_string())),
-    }
 }

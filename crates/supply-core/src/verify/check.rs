@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::Value;
 
+use super::finding::Code;
 use crate::attach::Unusable;
 use crate::digest::Digest;
 use crate::keys::{KeyError, VerifyingKey};
@@ -67,6 +68,24 @@ pub enum Rejection {
     /// The payload was not fetched, or what was fetched is unusable.
     #[error(transparent)]
     Payload(#[from] Unusable),
+}
+
+impl Rejection {
+    /// The finding's code.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::WrongMediaType { .. } => Code::MediaTypeMismatch,
+            Self::MissingSignature => Code::SignatureMissing,
+            Self::MalformedSignature => Code::SignatureMalformed,
+            Self::BadSignature(_) => Code::SignatureInvalid,
+            Self::PayloadNotJson => Code::PayloadMalformed,
+            Self::WrongPayloadType { .. } => Code::PayloadTypeMismatch,
+            Self::OtherDigest { .. } => Code::DigestMismatch,
+            Self::AnnotationMissing { .. } => Code::AnnotationMissing,
+            Self::AnnotationDiffers { .. } => Code::AnnotationMismatch,
+            Self::Payload(unusable) => unusable.code(),
+        }
+    }
 }
 
 /// One layer of a `.sig` image, with its fetched payload.

@@ -1,43 +1,14 @@
-//! What is attached to an image: the referrers API (with the `sha256-<hex>` fallback tag for
-//! registries without it) and cosign's `.sig` / `.att` / `.sbom` tags.
+//! OCI 1.1 referrers of a manifest: the referrers API, with the `sha256-<hex>` fallback index
+//! for registries without it.
 
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
-use serde::Serialize;
 
-use super::api::{self, Attachment};
+use super::api;
 use super::manifest::{Descriptor, Index, Manifest, OCI_INDEX};
 use super::transport::{Request, header_text};
 use super::{MAX_MANIFEST_BYTES, Reference, RegistryClient, RegistryError};
 use crate::digest::Digest;
-
-/// Everything found attached to one image digest.
-#[derive(Clone, Debug, Serialize)]
-pub struct Attachments {
-    /// The image.
-    pub image: String,
-    /// Its manifest digest.
-    pub digest: Digest,
-    /// cosign's tag-based attachments that exist, with their manifests' layers.
-    pub tags: Vec<TaggedAttachment>,
-    /// OCI 1.1 referrers (from the API or the fallback tag).
-    pub referrers: Vec<Descriptor>,
-    /// Whether the registry has the referrers API (else the fallback tag was read).
-    pub referrers_api: bool,
-}
-
-/// A `sha256-<hex>.<suffix>` tag that exists.
-#[derive(Clone, Debug, Serialize)]
-pub struct TaggedAttachment {
-    /// `signature`, `attestation` or `sbom`.
-    pub kind: &'static str,
-    /// The full reference of the tag.
-    pub reference: String,
-    /// Its manifest digest.
-    pub digest: Digest,
-    /// Its layers (one per signature, attestation or SBOM).
-    pub layers: Vec<Descriptor>,
-}
 
 impl RegistryClient {
     /// Referrers of `digest` in the reference's repository, optionally only of one artifact
@@ -109,53 +80,6 @@ impl RegistryClient {
             .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
             .collect();
         Ok((manifests, api))
-    }
-
-    /// Everything attached to the image: cosign tags and referrers.
-    pub async fn attachments(&self, image: &Reference) -> Result<Attachments, RegistryError> {
-        let digest = self.resolve(image).await?;
-        let mut tags = Vec::new();
-        for kind in [
-            Attachment::Signature,
-            Attachment::Attestation,
-            Attachment::Sbom,
-        ] {
-            let tag = api::attachment_reference(image, &digest, kind)?;
-            match self.manifest(&tag).await {
-                Ok(raw) => {
-                    let layers = match raw.decode() {
-                        Ok(Manifest::Image(manifest)) => manifest.layers,
-                        Ok(Manifest::Index(_)) => Vec::new(),
-                        Err(source) => {
-                            return Err(RegistryError::Manifest {
-                                what: tag.to_string(),
-                                source,
-                            });
-                        }
-                    };
-                    tags.push(TaggedAttachment {
-                        kind: match kind {
-                            Attachment::Signature => "signature",
-                            Attachment::Attestation => "attestation",
-                            Attachment::Sbom => "sbom",
-                        },
-                        reference: tag.to_string(),
-                        digest: raw.digest,
-                        layers,
-                    });
-                }
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let (referrers, referrers_api) = self.referrers(image, &digest, None).await?;
-        Ok(Attachments {
-            image: image.to_string(),
-            digest,
-            tags,
-            referrers,
-            referrers_api,
-        })
     }
 }
 
