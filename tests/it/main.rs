@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
 mod attesting;
 mod bounds;
+mod bundles;
 mod credentials;
 mod fault_proxy;
 mod faults;

@@ -44,8 +44,10 @@ pub(crate) enum Command {
     VerifyAttestation(VerifyAttestationArgs),
     /// Sign a file with a key; prints the base64 signature.
     SignBlob(SignBlobArgs),
-    /// Verify a file's base64 signature with a public key.
+    /// Verify a file's signature: a base64 signature with a key, or a Sigstore bundle.
     VerifyBlob(VerifyBlobArgs),
+    /// Verify a Sigstore bundle over a file or a `sha256:<hex>` digest (keyless or with a key).
+    VerifyBundle(VerifyBundleArgs),
 }
 
 #[derive(Debug, Args)]
@@ -174,17 +176,102 @@ pub(crate) struct SignBlobArgs {
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyBlobArgs {
-    /// The public key.
+    /// File holding the base64 signature (with --key).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "bundle",
+        conflicts_with = "bundle"
+    )]
+    pub(crate) signature: Option<PathBuf>,
+    /// A Sigstore bundle (keyless, or with --key).
     #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
-    /// File holding the base64 signature.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) signature: PathBuf,
+    pub(crate) bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
     /// The signed file.
     pub(crate) file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub(crate) output: OutputFormat,
+}
+
+/// The arguments of the Sigstore conformance suite's `verify-bundle` client protocol.
+#[derive(Debug, Args)]
+#[command(after_help = EXIT_CODES)]
+pub(crate) struct VerifyBundleArgs {
+    /// The Sigstore bundle.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) bundle: PathBuf,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// The signed file, or its digest as `sha256:<hex>` (when no such file exists).
+    pub(crate) artifact: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
+}
+
+/// Which Sigstore instance to trust.
+#[derive(Debug, Args)]
+pub(crate) struct TrustArgs {
+    /// A Sigstore trusted root (JSON) to use instead of the public-good one from TUF.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trusted_root: Option<PathBuf>,
+    /// Use the public-good staging instance.
+    #[arg(long)]
+    pub(crate) staging: bool,
+}
+
+/// Whose signature is accepted: a key, or a keyless identity (cosign's flags).
+#[derive(Debug, Args)]
+pub(crate) struct SignerArgs {
+    /// The public key (PEM `PUBLIC KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+    /// The certificate identity (its SAN: a workflow URI, an email) that must have signed.
+    #[arg(long, value_name = "IDENTITY", conflicts_with = "key")]
+    pub(crate) certificate_identity: Option<String>,
+    /// A regular expression the whole identity must match.
+    #[arg(long, value_name = "REGEXP", conflicts_with_all = ["key", "certificate_identity"])]
+    pub(crate) certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer the identity must come from.
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    pub(crate) certificate_oidc_issuer: Option<String>,
+    /// A regular expression the whole issuer must match.
+    #[arg(long, value_name = "REGEXP", conflicts_with_all = ["key", "certificate_oidc_issuer"])]
+    pub(crate) certificate_oidc_issuer_regexp: Option<String>,
+    /// GitHub workflow trigger (Fulcio extension 1.3.6.1.4.1.57264.1.2).
+    #[arg(long, value_name = "EVENT")]
+    pub(crate) certificate_github_workflow_trigger: Option<String>,
+    /// GitHub workflow commit SHA (…1.3).
+    #[arg(long, value_name = "SHA")]
+    pub(crate) certificate_github_workflow_sha: Option<String>,
+    /// GitHub workflow name (…1.4).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) certificate_github_workflow_name: Option<String>,
+    /// GitHub workflow repository, `owner/repo` (…1.5).
+    #[arg(long, value_name = "REPOSITORY")]
+    pub(crate) certificate_github_workflow_repository: Option<String>,
+    /// GitHub workflow ref (…1.6).
+    #[arg(long, value_name = "REF")]
+    pub(crate) certificate_github_workflow_ref: Option<String>,
+    /// Source repository URI (…1.12).
+    #[arg(long, value_name = "URI")]
+    pub(crate) certificate_source_repository_uri: Option<String>,
+    /// Source repository digest (…1.13).
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) certificate_source_repository_digest: Option<String>,
+    /// Source repository ref (…1.14).
+    #[arg(long, value_name = "REF")]
+    pub(crate) certificate_source_repository_ref: Option<String>,
+    /// Any other Fulcio extension, by name (`runnerEnvironment=github-hosted`) or OID, repeatable.
+    #[arg(long = "certificate-extension", value_name = "NAME=VALUE", value_parser = parse_annotation)]
+    pub(crate) certificate_extensions: Vec<(String, String)>,
 }
 
 fn parse_annotation(text: &str) -> Result<(String, String), String> {

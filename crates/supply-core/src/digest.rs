@@ -70,6 +70,14 @@ impl Digest {
         }
     }
 
+    /// The raw hash bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        (0..self.hex.len() / 2)
+            .filter_map(|i| self.hex.get(2 * i..2 * i + 2))
+            .filter_map(|pair| u8::from_str_radix(pair, 16).ok())
+            .collect()
+    }
+
     /// The digest of `bytes` under `algorithm`.
     pub fn of(algorithm: Algorithm, bytes: &[u8]) -> Self {
         let hex = match algorithm {

@@ -33,6 +33,7 @@ pub mod oci;
 pub mod purl;
 pub mod sbom;
 pub mod sign;
+pub mod sigstore;
 pub mod text;
 pub mod verify;
 

@@ -1,6 +1,7 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit status.
 
 mod attest;
+mod bundle;
 mod image;
 mod keys;
 mod sbom;
@@ -25,5 +26,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::VerifyAttestation(args) => attest::verify_attestation(&args),
         Command::SignBlob(args) => sign::sign_blob(&args),
         Command::VerifyBlob(args) => sign::verify_blob(&args),
+        Command::VerifyBundle(args) => bundle::verify_bundle(&args),
     }
 }

@@ -77,9 +77,21 @@ pub(crate) fn sign_blob(args: &SignBlobArgs) -> anyhow::Result<ExitStatus> {
 }
 
 pub(crate) fn verify_blob(args: &VerifyBlobArgs) -> anyhow::Result<ExitStatus> {
-    let key = files::read_verifying_key(&args.key)?;
+    if let Some(bundle) = &args.bundle {
+        return super::bundle::verify_blob_bundle(
+            bundle,
+            &args.file,
+            &args.signer,
+            &args.trust,
+            args.output,
+        );
+    }
+    let (Some(key), Some(signature)) = (&args.signer.key, &args.signature) else {
+        anyhow::bail!("verify-blob needs --key with --signature, or --bundle");
+    };
+    let key = files::read_verifying_key(key)?;
     let bytes = fsio::read_bounded(&args.file, MAX_BLOB_FILE_BYTES)?;
-    let signature = fsio::read_bounded(&args.signature, 64 * 1024)?;
+    let signature = fsio::read_bounded(signature, 64 * 1024)?;
     let verdict = blocking::verify_blob(&args.file.to_string_lossy(), &bytes, &signature, &key);
     if args.output == OutputFormat::Text && verdict.accepted {
         writeln!(std::io::stderr().lock(), "Verified OK")?;

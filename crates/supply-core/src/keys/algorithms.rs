@@ -248,6 +248,109 @@ impl Public {
     }
 }
 
+/// What kind of public key, for callers that must name the scheme (Rekor v2 entries).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// ECDSA P-256.
+    EcdsaP256,
+    /// ECDSA P-384.
+    EcdsaP384,
+    /// ECDSA P-521.
+    EcdsaP521,
+    /// RSA, with its modulus size in bits.
+    Rsa(usize),
+    /// Ed25519.
+    Ed25519,
+}
+
+impl Public {
+    pub(super) fn kind(&self) -> KeyKind {
+        match self {
+            Self::P256(_) => KeyKind::EcdsaP256,
+            Self::P384(_) => KeyKind::EcdsaP384,
+            Self::P521(_) => KeyKind::EcdsaP521,
+            Self::Rsa(key) => KeyKind::Rsa(key.size() * 8),
+            Self::Ed25519(_) => KeyKind::Ed25519,
+        }
+    }
+
+    /// Checks a signature over a digest the caller computed (a pre-hashed signature, as
+    /// `hashedrekord` and digest-only verification need). Ed25519 signs messages, not digests:
+    /// refused.
+    pub(super) fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        let mismatch = || KeyError::BadSignature {
+            reason: "the signature was not made by this key over this digest",
+        };
+        let malformed = KeyError::BadSignature {
+            reason: "not an ASN.1 DER ECDSA signature",
+        };
+        let ok = match self {
+            Self::P256(key) => key
+                .verify_prehash(
+                    digest,
+                    &p256::ecdsa::Signature::from_der(signature).map_err(|_| malformed)?,
+                )
+                .is_ok(),
+            Self::P384(key) => key
+                .verify_prehash(
+                    digest,
+                    &p384::ecdsa::Signature::from_der(signature).map_err(|_| malformed)?,
+                )
+                .is_ok(),
+            Self::P521(key) => {
+                let key = p521::ecdsa::VerifyingKey::from_affine(*key.as_affine())
+                    .map_err(|_| invalid_public())?;
+                let signature =
+                    p521::ecdsa::Signature::from_der(signature).map_err(|_| malformed)?;
+                key.verify_prehash(digest, &signature).is_ok()
+            }
+            Self::Rsa(key) => {
+                let signature =
+                    rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| mismatch())?;
+                match digest.len() {
+                    32 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key.clone())
+                        .verify_prehash(digest, &signature)
+                        .is_ok(),
+                    48 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(key.clone())
+                        .verify_prehash(digest, &signature)
+                        .is_ok(),
+                    64 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(key.clone())
+                        .verify_prehash(digest, &signature)
+                        .is_ok(),
+                    _ => false,
+                }
+            }
+            Self::Ed25519(_) => {
+                return Err(KeyError::BadSignature {
+                    reason: "an Ed25519 signature cannot be checked against a digest alone",
+                });
+            }
+        };
+        if ok { Ok(()) } else { Err(mismatch()) }
+    }
+
+    /// Like `verify`, but Ed25519 only in its pure form (DSSE, signed notes): never
+    /// Ed25519ph.
+    pub(super) fn verify_pure(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        match self {
+            Self::Ed25519(key) => {
+                let signature = ed25519_dalek::Signature::from_slice(signature).map_err(|_| {
+                    KeyError::BadSignature {
+                        reason: "not a 64-byte Ed25519 signature",
+                    }
+                })?;
+                key.verify_strict(message, &signature)
+                    .map_err(|_| KeyError::BadSignature {
+                        reason: "the signature was not made by this key over these bytes",
+                    })
+            }
+            _ => self.verify(message, signature),
+        }
+    }
+}
+
 fn invalid_public() -> KeyError {
     KeyError::InvalidPublicKey {
         reason: format!("expected a PEM `PUBLIC KEY` of an allowed type ({ALLOWED})"),

@@ -11,6 +11,8 @@ mod algorithms;
 mod encrypted;
 pub mod files;
 
+pub use algorithms::KeyKind;
+
 use zeroize::Zeroizing;
 
 use algorithms::{Private, Public};
@@ -203,9 +205,24 @@ impl VerifyingKey {
             .unwrap_or_default()
     }
 
-    /// Checks a signature over `message`.
+    /// Checks a signature over `message` (Ed25519: pure or Ed25519ph, as cosign signs).
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         self.inner.verify(message, signature)
+    }
+
+    /// Checks a signature over `message`, Ed25519 only in its pure form (DSSE, signed notes).
+    pub fn verify_pure(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.inner.verify_pure(message, signature)
+    }
+
+    /// Checks a signature over a digest computed elsewhere (not possible for Ed25519).
+    pub fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.inner.verify_digest(digest, signature)
+    }
+
+    /// The kind of key.
+    pub fn kind(&self) -> KeyKind {
+        self.inner.kind()
     }
 }
 

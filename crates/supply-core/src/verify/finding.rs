@@ -73,6 +73,30 @@ codes! {
     PolicySourceRefMismatch = "policy-source-ref-mismatch": "The provenance's source ref is not the one the policy requires.",
     PolicyBuildTypeMismatch = "policy-build-type-mismatch": "The provenance's buildType is not one the policy accepts.",
     PolicySbomInvalid = "policy-sbom-invalid": "The attested SBOM is not valid CycloneDX, and the policy requires it to be.",
+    BundleMalformed = "bundle-malformed": "A Sigstore bundle is not bundle JSON (or a field is not in its encoding).",
+    BundleUnsupported = "bundle-unsupported": "A Sigstore bundle has a media type or version we do not read.",
+    BundleInvalid = "bundle-invalid": "A Sigstore bundle breaks its format's rules (missing material, a root in the chain, a negative log index, no proof its version requires).",
+    MaterialMismatch = "material-mismatch": "The bundle is signed by a key where a certificate identity is required, or by a certificate where a key is.",
+    CertificateMalformed = "certificate-malformed": "The signing certificate does not parse.",
+    CertificateUsageInvalid = "certificate-usage-invalid": "The signing certificate is not for code signing (key usage, extended key usage, or a CA).",
+    CertificateChainInvalid = "certificate-chain-invalid": "The signing certificate does not chain to a trusted Fulcio CA valid at the signing time.",
+    SctInvalid = "sct-invalid": "No signed certificate timestamp from a trusted CT log verifies for the certificate.",
+    TlogLogUntrusted = "tlog-log-untrusted": "A transparency-log entry is from a log the trusted root does not list.",
+    TlogSetInvalid = "tlog-set-invalid": "A transparency-log entry's signed entry timestamp does not verify.",
+    TlogInclusionProofInvalid = "tlog-inclusion-proof-invalid": "A transparency-log inclusion proof does not lead to the tree root.",
+    TlogCheckpointInvalid = "tlog-checkpoint-invalid": "A transparency-log checkpoint is malformed, not signed by the log, or for another tree.",
+    TlogBodyMismatch = "tlog-body-mismatch": "The logged entry is about another signature, signer or artifact than the bundle.",
+    TlogEntryUnsupported = "tlog-entry-unsupported": "A transparency-log entry of a kind or version we do not verify.",
+    TlogEntryMissing = "tlog-entry-missing": "No transparency-log entry from a trusted log verifies.",
+    IntegratedTimeOutsideCertificateValidity = "integrated-time-outside-certificate-validity": "The log integrated the entry when the signing certificate was not valid.",
+    IntegratedTimeInFuture = "integrated-time-in-future": "The log's integrated time is later than now.",
+    TimestampInvalid = "timestamp-invalid": "An RFC 3161 timestamp does not verify, is not about this signature, or is from an authority the trusted root does not list.",
+    TimeSourceMissing = "time-source-missing": "No verified time (signed entry timestamp or RFC 3161 timestamp) to check the certificate at.",
+    IdentityMismatch = "identity-mismatch": "The certificate's identity (subject alternative name) is not the one required.",
+    IssuerMismatch = "issuer-mismatch": "The certificate's OIDC issuer is not the one required.",
+    CertificateExtensionMismatch = "certificate-extension-mismatch": "A Fulcio certificate extension (workflow, repository, ref, ...) is not the value required.",
+    MessageDigestMismatch = "message-digest-mismatch": "The bundle's message digest is not the artifact's digest.",
+    DsseSignatureCount = "dsse-signature-count": "A bundle's DSSE envelope does not have exactly one signature.",
 }
 
 impl Serialize for Code {
@@ -121,6 +145,8 @@ pub enum VerdictKind {
     Attestation,
     /// A file's signature.
     BlobSignature,
+    /// A Sigstore bundle over a file or digest.
+    Bundle,
 }
 
 /// Who signed what was verified.
@@ -136,6 +162,15 @@ pub enum Signer {
     Key {
         /// `sha256:<hex>` of the key's DER SubjectPublicKeyInfo.
         key_id: String,
+    },
+    /// A Fulcio certificate (keyless), its identity verified.
+    Certificate {
+        /// The identity (subject alternative name).
+        identity: String,
+        /// The OIDC issuer.
+        issuer: String,
+        /// The Fulcio extensions, by name.
+        extensions: BTreeMap<String, String>,
     },
 }
 
