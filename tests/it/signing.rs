@@ -217,7 +217,9 @@ fn sign_then_verify_through_the_registry() {
     );
 
     // Cold-cache cost of a verify: a refused TLS probe (loopback registries are tried over
-    // HTTPS first), HEAD of the tag, GET of the .sig manifest, GET of the payload blob.
+    // HTTPS first), HEAD of the tag, the referrers API (distribution 2.8 answers 404) and its
+    // fallback tag (cosign v3's place for bundles, read first), GET of the .sig manifest, GET of
+    // the payload blob.
     let counted = supply(
         dir,
         &[
@@ -238,7 +240,7 @@ fn sign_then_verify_through_the_registry() {
         .parse()
         .unwrap();
     assert!(
-        trips <= 4 + 1,
+        trips <= 6 + 1,
         "{trips} round trips for verify (two signature layers fetched in parallel)"
     );
 
@@ -717,4 +719,100 @@ fn recursive_signing_covers_an_index_and_its_manifests() {
         let output = supply(dir, &["verify", "--key", "cosign.pub", &by_digest]);
         assert!(output.status.success(), "{digest}: {}", stderr(&output));
     }
+}
+
+/// cosign v3's default layout with a key: a Sigstore bundle (DSSE over the sign/v1 statement)
+/// pushed as an OCI 1.1 referrer; Debian's distribution 2.8 has no referrers API, so the
+/// `sha256-<hex>` fallback index is written and read.
+#[test]
+fn bundles_as_referrers_with_a_key() {
+    let registry = Registry::plain();
+    let keys = key_dir();
+    let dir = keys.path();
+    let rt = runtime();
+    let client = client_for(&registry, None);
+    let reference: Reference = registry.image("bundled/app", "v1").parse().unwrap();
+    let image = rt.block_on(push_test_image(&client, &reference, "bundled"));
+    let image_ref = reference.to_string();
+    let signed = supply(
+        dir,
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            "--new-bundle-format",
+            "-a",
+            "env=prod",
+            &image_ref,
+        ],
+    );
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    // Nothing at the legacy tag; the referrer is in the fallback index.
+    let tree = supply(dir, &["tree", "--output", "json", &image_ref]);
+    let tree: serde_json::Value = serde_json::from_str(&stdout(&tree)).unwrap();
+    assert_eq!(tree["tags"].as_array().unwrap().len(), 0, "{tree:#}");
+    assert_eq!(tree["referrers_api"], false);
+    assert_eq!(
+        tree["referrers"][0]["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let verify = |extra: &[&str], key: &str| {
+        let mut args = vec!["verify", "--key", key, "--output", "json"];
+        args.extend_from_slice(extra);
+        args.push(&image_ref);
+        supply(dir, &args)
+    };
+    let accepted = verify(&["-a", "env=prod"], "cosign.pub");
+    assert!(
+        accepted.status.success(),
+        "{}{}",
+        stdout(&accepted),
+        stderr(&accepted)
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&accepted)).unwrap();
+    let verified = &verdict["verified"][0];
+    assert_eq!(
+        verified["predicateType"],
+        "https://sigstore.dev/cosign/sign/v1"
+    );
+    assert_eq!(verified["annotations"]["env"], "prod");
+    assert_eq!(
+        verified["payload"]["subject"][0]["digest"]["sha256"],
+        image.digest.hex()
+    );
+    let wrong_value = verify(&["-a", "env=dev"], "cosign.pub");
+    assert_eq!(wrong_value.status.code(), Some(1));
+    assert!(
+        stdout(&wrong_value).contains("annotation-mismatch"),
+        "{}",
+        stdout(&wrong_value)
+    );
+    let other = tempfile::tempdir().unwrap();
+    assert!(
+        supply(other.path(), &["generate-key-pair"])
+            .status
+            .success()
+    );
+    let wrong_key = verify(&[], other.path().join("cosign.pub").to_str().unwrap());
+    assert_eq!(wrong_key.status.code(), Some(1));
+    assert!(
+        stdout(&wrong_key).contains("signature-invalid"),
+        "{}",
+        stdout(&wrong_key)
+    );
+    // Signing twice adds a second referrer, and both are listed once in the fallback index.
+    let again = supply(
+        dir,
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            "--new-bundle-format",
+            &image_ref,
+        ],
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    let tree = supply(dir, &["tree", "--output", "json", &image_ref]);
+    let tree: serde_json::Value = serde_json::from_str(&stdout(&tree)).unwrap();
+    assert_eq!(tree["referrers"].as_array().unwrap().len(), 2, "{tree:#}");
 }

@@ -85,6 +85,10 @@ pub(crate) struct SignArgs {
     /// For an index, also sign every manifest it lists.
     #[arg(long)]
     pub(crate) recursive: bool,
+    /// Write a Sigstore bundle as an OCI 1.1 referrer (cosign v3's format) instead of the
+    /// legacy `.sig` tag.
+    #[arg(long)]
+    pub(crate) new_bundle_format: bool,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
 }
@@ -92,12 +96,13 @@ pub(crate) struct SignArgs {
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyArgs {
-    /// The public key (PEM `PUBLIC KEY`).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
     /// Annotation the signature must carry (`key=value`), repeatable.
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
     pub(crate) annotations: Vec<(String, String)>,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
 }
@@ -148,15 +153,16 @@ pub(crate) struct AttestArgs {
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_CODES)]
 pub(crate) struct VerifyAttestationArgs {
-    /// The public key.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
     /// Predicate type to verify (same names as `attest --type`).
     #[arg(long = "type", value_name = "TYPE", default_value = "slsaprovenance1")]
     pub(crate) predicate_type: String,
     /// Policy file (TOML): builder id, source repository and ref, buildTypes; SBOM validity.
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
 }

@@ -98,6 +98,16 @@ pub fn sign_image(
     block_on(sign::sign_image(client, image, key, options))
 }
 
+/// [`sign::bundle::sign_image_bundle`], blocking.
+pub fn sign_image_bundle(
+    client: &RegistryClient,
+    image: &Reference,
+    key: &SigningKey,
+    options: &SignOptions,
+) -> Result<Vec<Signed>, SignError> {
+    block_on(sign::bundle::sign_image_bundle(client, image, key, options))
+}
+
 /// [`verify::verify_image`], blocking.
 pub fn verify_image(
     client: &RegistryClient,

@@ -10,8 +10,6 @@ use supply_core::attest::policy::Policy;
 use supply_core::attest::slsa::{self, ManualBuild};
 use supply_core::attest::subject::SubjectSource;
 use supply_core::attest::{AttestOptions, Attested};
-use supply_core::keys::files;
-use supply_core::verify::KeySource;
 use supply_core::verify::attestation::AttestationOptions;
 use supply_core::{blocking, fsio};
 
@@ -96,8 +94,11 @@ pub(crate) fn verify_attestation(args: &VerifyAttestationArgs) -> anyhow::Result
         }
         None => Policy::default(),
     };
+    let key = super::bundle::expected(&args.signer)?;
+    let trusted_root = super::bundle::trusted_root_for(&key, &args.trust)?;
     let options = AttestationOptions {
-        key: KeySource::Key(files::read_verifying_key(&args.key)?),
+        key,
+        trusted_root,
         predicate_type: intoto::predicate_type(&args.predicate_type)?,
         policy,
     };

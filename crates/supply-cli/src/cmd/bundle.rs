@@ -118,6 +118,18 @@ enum Input {
     Digest(Vec<u8>),
 }
 
+/// The trusted root an image verification uses: for a key only when given (then the key's
+/// bundles' log entries count too), for keyless always.
+pub(crate) fn trusted_root_for(
+    key: &Expected,
+    args: &TrustArgs,
+) -> anyhow::Result<Option<std::sync::Arc<TrustedRoot>>> {
+    match key {
+        Expected::Key(_) if args.trusted_root.is_none() => Ok(None),
+        _ => Ok(Some(std::sync::Arc::new(trusted_root(args)?))),
+    }
+}
+
 pub(crate) fn verify_bundle(args: &VerifyBundleArgs) -> anyhow::Result<ExitStatus> {
     let input = artifact(&args.artifact)?;
     verify(

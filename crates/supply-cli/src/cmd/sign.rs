@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Context;
 use supply_core::keys::files;
 use supply_core::sign::SignOptions;
-use supply_core::verify::{KeySource, VerifyOptions};
+use supply_core::verify::VerifyOptions;
 use supply_core::{blocking, fsio};
 
 use super::image::{client, reference, report_round_trips};
@@ -24,8 +24,12 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
         annotations: args.annotations.iter().cloned().collect(),
         recursive: args.recursive,
     };
-    let signed = blocking::sign_image(&client, &image, &key, &options)
-        .with_context(|| format!("signing {image}"))?;
+    let signed = if args.new_bundle_format {
+        blocking::sign_image_bundle(&client, &image, &key, &options)
+    } else {
+        blocking::sign_image(&client, &image, &key, &options)
+    }
+    .with_context(|| format!("signing {image}"))?;
     let mut stdout = std::io::stdout().lock();
     match args.image.output {
         OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&signed)?)?,
@@ -46,9 +50,12 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
 
 pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
+    let key = super::bundle::expected(&args.signer)?;
+    let trusted_root = super::bundle::trusted_root_for(&key, &args.trust)?;
     let options = VerifyOptions {
-        key: KeySource::Key(files::read_verifying_key(&args.key)?),
+        key,
         annotations: args.annotations.iter().cloned().collect(),
+        trusted_root,
     };
     let client = client(&args.image.registry)?;
     let verdict = blocking::verify_image(&client, &image, &options)
@@ -57,7 +64,7 @@ pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
         &verdict,
         args.image.output,
         &[
-            "the signatures were verified against the specified public key",
+            "the signatures were verified against the specified key or certificate identity",
             "the signed digest is the image's digest; required annotations are present",
         ],
     )?;

@@ -5,6 +5,7 @@
 //! `sign::payload`.
 
 pub mod fetch;
+pub mod referrers;
 
 use serde::Serialize;
 

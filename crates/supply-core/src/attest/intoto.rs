@@ -38,6 +38,9 @@ pub struct Subject {
     pub name: Option<String>,
     /// Algorithm → lower-case hex.
     pub digest: BTreeMap<String, String>,
+    /// Annotations (cosign v3 puts an image signature's `-a` values here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, Value>,
 }
 
 /// A statement that is not one we read.
@@ -75,6 +78,7 @@ impl Subject {
         Self {
             name,
             digest: BTreeMap::from([(algorithm, hex)]),
+            annotations: BTreeMap::new(),
         }
     }
 }

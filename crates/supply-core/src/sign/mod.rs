@@ -2,6 +2,7 @@
 //! payload as one layer of the `sha256-<hex>.sig` image, its base64 DER signature in the
 //! `dev.cosignproject.cosign/signature` annotation.
 
+pub mod bundle;
 pub mod payload;
 
 use std::collections::BTreeMap;

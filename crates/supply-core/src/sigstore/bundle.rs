@@ -423,6 +423,100 @@ impl Bundle {
     }
 }
 
+impl Bundle {
+    /// The bundle as v0.3 JSON (`application/vnd.dev.sigstore.bundle.v0.3+json`), in protobuf's
+    /// JSON mapping: int64 as strings, bytes as standard base64.
+    pub fn to_json(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        use serde_json::{Value, json};
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let mut material = serde_json::Map::new();
+        match &self.material {
+            Material::Certificate(der) => {
+                material.insert("certificate".into(), json!({"rawBytes": b64(der)}));
+            }
+            Material::PublicKey { hint } => {
+                material.insert("publicKey".into(), json!({"hint": hint}));
+            }
+        }
+        let entries: Vec<Value> = self
+            .tlog_entries
+            .iter()
+            .map(|e| {
+                let mut entry = json!({
+                    "logIndex": e.log_index.to_string(),
+                    "logId": {"keyId": b64(&e.log_id)},
+                    "kindVersion": {"kind": e.kind, "version": e.version},
+                    "integratedTime": e.integrated_time.to_string(),
+                    "canonicalizedBody": b64(&e.body),
+                });
+                if let Some(set) = &e.signed_entry_timestamp {
+                    entry["inclusionPromise"] = json!({"signedEntryTimestamp": b64(set)});
+                }
+                if let Some(proof) = &e.inclusion_proof {
+                    entry["inclusionProof"] = json!({
+                        "logIndex": proof.log_index.to_string(),
+                        "rootHash": b64(&proof.root_hash),
+                        "treeSize": proof.tree_size.to_string(),
+                        "hashes": proof.hashes.iter().map(|h| b64(h)).collect::<Vec<_>>(),
+                        "checkpoint": {"envelope": proof.checkpoint},
+                    });
+                }
+                entry
+            })
+            .collect();
+        material.insert("tlogEntries".into(), Value::Array(entries));
+        if !self.timestamps.is_empty() {
+            let timestamps: Vec<Value> = self
+                .timestamps
+                .iter()
+                .map(|t| json!({"signedTimestamp": b64(t)}))
+                .collect();
+            material.insert(
+                "timestampVerificationData".into(),
+                json!({"rfc3161Timestamps": timestamps}),
+            );
+        }
+        let mut bundle = json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": Value::Object(material),
+        });
+        match &self.content {
+            Content::MessageSignature {
+                algorithm,
+                digest,
+                signature,
+            } => {
+                let algorithm = match algorithm {
+                    HashAlgorithm::Sha256 => "SHA2_256",
+                    HashAlgorithm::Sha384 => "SHA2_384",
+                    HashAlgorithm::Sha512 => "SHA2_512",
+                };
+                bundle["messageSignature"] = json!({
+                    "messageDigest": {"algorithm": algorithm, "digest": b64(digest)},
+                    "signature": b64(signature),
+                });
+            }
+            Content::Dsse {
+                payload_type,
+                payload,
+                signatures,
+            } => {
+                let signatures: Vec<Value> = signatures
+                    .iter()
+                    .map(|(keyid, sig)| json!({"sig": b64(sig), "keyid": keyid}))
+                    .collect();
+                bundle["dsseEnvelope"] = json!({
+                    "payload": b64(payload),
+                    "payloadType": payload_type,
+                    "signatures": signatures,
+                });
+            }
+        }
+        serde_json::to_vec(&bundle).unwrap_or_default()
+    }
+}
+
 fn entry(raw: RawEntry) -> Result<TlogEntry, BundleError> {
     if raw.log_index < 0 {
         return Err(BundleError::Invalid("a negative log index"));

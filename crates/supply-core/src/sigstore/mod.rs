@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod encoding;
 pub mod fulcio;
 pub mod identity;
+pub mod legacy;
 pub mod rekor;
 pub mod trust_root;
 pub mod tsa;

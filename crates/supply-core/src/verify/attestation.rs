@@ -3,11 +3,12 @@
 //! only when all hold; each failure is a typed [`Rejection`] with its code.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::finding::{Code, Finding, Verdict, VerdictKind, Verified, finding};
-use super::{KeySource, VerifyError, decide, tag_finding};
+use super::finding::{Code, Finding, Signer, Verdict, VerdictKind, Verified, finding};
+use super::{KeySource, VerifyError, bundles, tag_finding};
 use crate::attach::fetch::for_each_payload;
 use crate::attach::{self, FetchLimits, Unusable};
 use crate::attest::DSSE_MEDIA_TYPE;
@@ -18,6 +19,9 @@ use crate::digest::Digest;
 use crate::keys::VerifyingKey;
 use crate::oci::api::Attachment;
 use crate::oci::{Reference, RegistryClient};
+use crate::sigstore::TrustedRoot;
+use crate::sigstore::bundle::Content;
+use crate::sigstore::verify::Artifact;
 
 /// Largest attestation envelope we fetch (SBOM attestations run to megabytes).
 pub const MAX_ENVELOPE_BYTES: u64 = 32 * 1024 * 1024;
@@ -34,6 +38,8 @@ pub const ATTESTATION_LIMITS: FetchLimits = FetchLimits {
 pub struct AttestationOptions {
     /// Whose signatures count.
     pub key: KeySource,
+    /// The Sigstore trusted root (required for keyless identities).
+    pub trusted_root: Option<Arc<TrustedRoot>>,
     /// The predicate type asked for (a URI; see `attest::intoto::predicate_type`).
     pub predicate_type: String,
     /// The policy over the predicate.
@@ -85,6 +91,9 @@ pub enum Rejection {
     /// The policy is not met.
     #[error("policy: {}", .0.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "))]
     Policy(Vec<Violation>),
+    /// The keyless checks (certificate, log, timestamps, identity) refused it.
+    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "))]
+    Keyless(Vec<(Code, String)>),
 }
 
 impl Rejection {
@@ -103,6 +112,12 @@ impl Rejection {
                 return violations
                     .iter()
                     .map(|v| finding(v.code, subject, format!("policy: {}", v.message)))
+                    .collect();
+            }
+            Self::Keyless(reasons) => {
+                return reasons
+                    .iter()
+                    .map(|(code, message)| finding(*code, subject, message.clone()))
                     .collect();
             }
         };
@@ -147,6 +162,16 @@ pub fn check_attestation(
             expected: predicate_type.to_owned(),
         });
     }
+    check_policy(&statement, predicate_type, policy)?;
+    Ok(statement)
+}
+
+/// The policy over a verified statement of `predicate_type`.
+pub fn check_policy(
+    statement: &Statement,
+    predicate_type: &str,
+    policy: &Policy,
+) -> Result<(), Rejection> {
     let mut violations = Vec::new();
     if predicate_type.starts_with(SLSA_PROVENANCE_PREFIX) {
         violations = policy.provenance_violations(&statement.predicate);
@@ -155,7 +180,7 @@ pub fn check_attestation(
         violations.extend(sbom_violation(&statement.predicate));
     }
     if violations.is_empty() {
-        Ok(statement)
+        Ok(())
     } else {
         Err(Rejection::Policy(violations))
     }
@@ -181,42 +206,76 @@ fn sbom_violation(predicate: &Value) -> Option<Violation> {
     })
 }
 
-/// Verifies the image's attestations (the `sha256-<hex>.att` tag) of the predicate type asked
-/// for, with the key and the policy. A policy section that cannot apply to that predicate type
-/// is an error before anything is fetched.
+/// Verifies the image's attestations of the predicate type asked for, with the key (or the
+/// keyless identity) and the policy: bundles attached as referrers first (cosign v3), then the
+/// `sha256-<hex>.att` tag. A policy section that cannot apply to that predicate type is an
+/// error before anything is fetched.
 pub async fn verify_attestations(
     client: &RegistryClient,
     image: &Reference,
     options: &AttestationOptions,
 ) -> Result<Verdict, VerifyError> {
     options.policy.check_applies_to(&options.predicate_type)?;
-    let attached = attach::read(client, image, Attachment::Attestation).await?;
-    let decide = |verified, findings| {
-        decide(
-            VerdictKind::Attestation,
-            image,
-            &attached,
-            verified,
-            findings,
-        )
+    let root = super::root_for(&options.key, options.trusted_root.as_ref())?;
+    let digest = client.resolve(image).await?;
+    let pinned = image.with_digest(digest.clone());
+    let wanted = bundles::Wanted {
+        key: &options.key,
+        root: &root,
+        predicate_type: &options.predicate_type,
+        limits: ATTESTATION_LIMITS,
     };
+    let (mut verified, mut findings) =
+        bundles::referrer_bundles(client, &pinned, &digest, &wanted, |statement| {
+            check_policy(statement, &options.predicate_type, &options.policy)
+                .map_err(|rejection| rejection.findings("bundle"))
+        })
+        .await?;
+    let found_bundles = !verified.is_empty() || !findings.is_empty();
+    if verified.is_empty() {
+        let (legacy, reasons) =
+            legacy_attestations(client, &pinned, &digest, options, &root, found_bundles).await?;
+        verified.extend(legacy);
+        findings.extend(reasons);
+    }
+    Ok(Verdict::decide(
+        VerdictKind::Attestation,
+        image.to_string(),
+        Some(digest),
+        verified,
+        findings,
+    ))
+}
+
+/// The `.att` tag's layers: with a key, checked with it; keyless, each layer's certificate
+/// annotations verified as a bundle over its envelope. A blob named by many descriptors is
+/// checked once per (media type, annotations), the fields the check reads.
+async fn legacy_attestations(
+    client: &RegistryClient,
+    image: &Reference,
+    digest: &Digest,
+    options: &AttestationOptions,
+    root: &TrustedRoot,
+    found_bundles: bool,
+) -> Result<(Vec<Verified>, Vec<Finding>), VerifyError> {
+    let attached = attach::read(client, image, Attachment::Attestation).await?;
     let layers = match &attached.layers {
         Ok(layers) => layers,
-        Err(unusable) => return Ok(decide(Vec::new(), vec![tag_finding(&attached, unusable)])),
+        Err((Code::NoAttestations, _)) if found_bundles => return Ok((Vec::new(), Vec::new())),
+        Err(unusable) => return Ok((Vec::new(), vec![tag_finding(&attached, unusable)])),
     };
-    let key = options.key.key();
     let outcomes = for_each_payload(
         client,
         &attached.reference,
         layers,
         ATTESTATION_LIMITS,
         |indexes, envelope| {
-            // Every descriptor naming this blob gets the verdict on it, computed once per media
-            // type (the only layer field the check reads); a statement is reported once.
-            let mut by_media_type: HashMap<&str, Result<(), Rejection>> = HashMap::new();
+            type Memo<'a> = HashMap<(&'a str, &'a BTreeMap<String, String>), Result<(), Rejection>>;
+            let mut memo: Memo<'_> = HashMap::new();
             let mut outcomes = Vec::with_capacity(indexes.len());
             for (index, layer) in indexes.iter().filter_map(|&i| Some((i, layers.get(i)?))) {
-                let outcome = match by_media_type.get(layer.media_type.as_str()) {
+                let key = (layer.media_type.as_str(), &layer.annotations);
+                let outcome = match memo.get(&key) {
                     Some(Ok(())) => Ok(None),
                     Some(Err(rejection)) => Err(rejection.clone()),
                     None => {
@@ -225,19 +284,11 @@ pub async fn verify_attestations(
                                 .clone()
                                 .map_err(Rejection::Payload)
                                 .and_then(|envelope| {
-                                    check_attestation(
-                                        &layer.media_type,
-                                        envelope,
-                                        key,
-                                        &attached.digest,
-                                        &options.predicate_type,
-                                        &options.policy,
+                                    check_attached_attestation(
+                                        layer, envelope, digest, options, root,
                                     )
                                 });
-                        by_media_type.insert(
-                            &layer.media_type,
-                            checked.as_ref().map(|_| ()).map_err(Clone::clone),
-                        );
+                        memo.insert(key, checked.as_ref().map(|_| ()).map_err(Clone::clone));
                         checked.map(Some)
                     }
                 };
@@ -254,16 +305,87 @@ pub async fn verify_attestations(
             continue;
         };
         match outcome {
-            Ok(Some(statement)) => verified.push(Verified {
-                layer: Some(layer.digest.clone()),
-                signer: options.key.signer(),
-                annotations: BTreeMap::new(),
-                predicate_type: Some(statement.predicate_type.clone()),
-                payload: serde_json::to_value(&statement).unwrap_or_default(),
-            }),
+            Ok(Some(entry)) => verified.push(entry),
             Ok(None) => {}
             Err(rejection) => findings.extend(rejection.findings(&layer.digest.to_string())),
         }
     }
-    Ok(decide(verified, findings))
+    Ok((verified, findings))
+}
+
+/// One `.att` layer, with the key or keyless.
+pub fn check_attached_attestation(
+    layer: &crate::oci::Descriptor,
+    envelope: &[u8],
+    digest: &Digest,
+    options: &AttestationOptions,
+    root: &TrustedRoot,
+) -> Result<Verified, Rejection> {
+    match &options.key {
+        KeySource::Key(key) => {
+            let statement = check_attestation(
+                &layer.media_type,
+                envelope,
+                key,
+                digest,
+                &options.predicate_type,
+                &options.policy,
+            )?;
+            Ok(Verified {
+                layer: Some(layer.digest.clone()),
+                signer: Signer::Key {
+                    key_id: key.key_id(),
+                },
+                annotations: BTreeMap::new(),
+                predicate_type: Some(statement.predicate_type.clone()),
+                payload: serde_json::to_value(&statement).unwrap_or_default(),
+            })
+        }
+        KeySource::Identity(_) => {
+            if layer.media_type != DSSE_MEDIA_TYPE {
+                return Err(Rejection::WrongMediaType {
+                    found: layer.media_type.clone(),
+                });
+            }
+            let parsed =
+                Envelope::from_json(envelope).map_err(|e| Rejection::Envelope(e.to_string()))?;
+            let payload = parsed
+                .payload_bytes()
+                .map_err(|e| Rejection::Envelope(e.to_string()))?;
+            let signatures = parsed
+                .signatures
+                .iter()
+                .map(|s| Ok((s.keyid.clone(), crate::sigstore::encoding::base64(&s.sig)?)))
+                .collect::<Result<Vec<_>, crate::sigstore::encoding::EncodingError>>()
+                .map_err(|_| Rejection::Envelope("a signature is not base64".into()))?;
+            let content = Content::Dsse {
+                payload_type: parsed.payload_type.clone(),
+                payload,
+                signatures,
+            };
+            let digest_bytes = digest.to_bytes();
+            let outcome = bundles::legacy_keyless(
+                &layer.annotations,
+                content,
+                Artifact::Sha256(&digest_bytes),
+                &options.key,
+                root,
+            )
+            .map_err(|reasons| {
+                Rejection::Keyless(reasons.into_iter().map(|f| (f.code, f.message)).collect())
+            })?;
+            let statement = outcome
+                .statement
+                .clone()
+                .ok_or(Rejection::Statement("no statement".into()))?;
+            if statement.predicate_type != options.predicate_type {
+                return Err(Rejection::PredicateType {
+                    found: statement.predicate_type,
+                    expected: options.predicate_type.clone(),
+                });
+            }
+            check_policy(&statement, &options.predicate_type, &options.policy)?;
+            Ok(bundles::verified_part(Some(layer.digest.clone()), outcome))
+        }
+    }
 }

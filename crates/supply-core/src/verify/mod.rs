@@ -4,13 +4,16 @@
 //! closed on it, never treat it as a pass.
 
 pub mod attestation;
+mod bundles;
 pub mod check;
 pub mod finding;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
+pub use bundles::COSIGN_SIGN_PREDICATE;
 pub use finding::{Code, Finding, Severity, Signer, Verdict, VerdictKind, Verified};
 
 use crate::attach::fetch::for_each_payload;
@@ -19,6 +22,8 @@ use crate::digest::Digest;
 use crate::keys::VerifyingKey;
 use crate::oci::api::Attachment;
 use crate::oci::{Reference, RegistryClient, RegistryError};
+use crate::sigstore::TrustedRoot;
+use crate::sigstore::verify::Artifact;
 use check::{Rejection, SignatureLayer, check_signature_layer};
 use finding::finding;
 
@@ -49,6 +54,9 @@ pub enum VerifyError {
     /// The blocking facade could not run the work.
     #[error(transparent)]
     Blocking(#[from] crate::blocking::BlockingError),
+    /// Keyless verification without a trusted root.
+    #[error("keyless verification needs a Sigstore trusted root")]
+    NoTrustedRoot,
 }
 
 impl crate::error::Classify for VerifyError {
@@ -58,32 +66,18 @@ impl crate::error::Classify for VerifyError {
             Self::Attach(e) => e.kind(),
             Self::Policy(e) => e.kind(),
             Self::Blocking(e) => e.kind(),
+            Self::NoTrustedRoot => crate::ErrorKind::InvalidInput,
         }
     }
 }
 
-/// Whose signatures are accepted. Keyless identities (a Fulcio certificate's subject and issuer
-/// under a trusted root) join this enum.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum KeySource {
-    /// Signatures by this public key.
-    Key(VerifyingKey),
-}
+/// Whose signatures are accepted: a public key, or a keyless identity (a Fulcio certificate's
+/// identity and issuer under the trusted root).
+pub use crate::sigstore::verify::Expected as KeySource;
 
-impl KeySource {
-    fn key(&self) -> &VerifyingKey {
-        match self {
-            Self::Key(key) => key,
-        }
-    }
-
-    fn signer(&self) -> Signer {
-        match self {
-            Self::Key(key) => Signer::Key {
-                key_id: key.key_id(),
-            },
-        }
+fn signer_of_key(key: &VerifyingKey) -> Signer {
+    Signer::Key {
+        key_id: key.key_id(),
     }
 }
 
@@ -94,6 +88,9 @@ pub struct VerifyOptions {
     pub key: KeySource,
     /// Annotations the signature must carry with these values (`-a k=v`).
     pub annotations: BTreeMap<String, String>,
+    /// The Sigstore trusted root: required for keyless identities; with a key it makes the
+    /// transparency-log entries and timestamps of bundles count.
+    pub trusted_root: Option<Arc<TrustedRoot>>,
 }
 
 impl VerifyOptions {
@@ -102,7 +99,21 @@ impl VerifyOptions {
         Self {
             key: KeySource::Key(key),
             annotations: BTreeMap::new(),
+            trusted_root: None,
         }
+    }
+}
+
+/// The root to verify bundles under: the one given, an empty one for a key without a root
+/// (then only the key is trusted), and an error for keyless without one.
+pub(crate) fn root_for(
+    key: &KeySource,
+    trusted_root: Option<&Arc<TrustedRoot>>,
+) -> Result<Arc<TrustedRoot>, VerifyError> {
+    match (trusted_root, key) {
+        (Some(root), _) => Ok(root.clone()),
+        (None, KeySource::Key(_)) => Ok(Arc::new(TrustedRoot::default())),
+        (None, KeySource::Identity(_)) => Err(VerifyError::NoTrustedRoot),
     }
 }
 
@@ -134,21 +145,57 @@ pub async fn verify_image(
     image: &Reference,
     options: &VerifyOptions,
 ) -> Result<Verdict, VerifyError> {
-    let attached = attach::read(client, image, Attachment::Signature).await?;
-    let decide = |verified, findings| {
-        decide(
-            VerdictKind::ImageSignature,
-            image,
-            &attached,
-            verified,
-            findings,
-        )
+    let root = root_for(&options.key, options.trusted_root.as_ref())?;
+    let digest = client.resolve(image).await?;
+    // cosign v3's place first: bundles attached as referrers.
+    let pinned = image.with_digest(digest.clone());
+    let wanted = bundles::Wanted {
+        key: &options.key,
+        root: &root,
+        predicate_type: bundles::COSIGN_SIGN_PREDICATE,
+        limits: SIGNATURE_LIMITS,
     };
+    let (mut verified, mut findings) =
+        bundles::referrer_bundles(client, &pinned, &digest, &wanted, |statement| {
+            annotations_present(
+                &bundles::subject_annotations(statement),
+                &options.annotations,
+            )
+        })
+        .await?;
+    let found_bundles = !verified.is_empty() || !findings.is_empty();
+    if verified.is_empty() {
+        let (legacy_verified, legacy_findings) =
+            legacy_signatures(client, &pinned, &digest, options, &root, found_bundles).await?;
+        verified.extend(legacy_verified);
+        findings.extend(legacy_findings);
+    }
+    Ok(Verdict::decide(
+        VerdictKind::ImageSignature,
+        image.to_string(),
+        Some(digest),
+        verified,
+        findings,
+    ))
+}
+
+/// The legacy `.sig` tag's layers: with a key, checked with it; keyless, each layer's
+/// certificate annotations verified as a bundle, then the same claims.
+async fn legacy_signatures(
+    client: &RegistryClient,
+    image: &Reference,
+    digest: &Digest,
+    options: &VerifyOptions,
+    root: &TrustedRoot,
+    found_bundles: bool,
+) -> Result<(Vec<Verified>, Vec<Finding>), VerifyError> {
+    let attached = attach::read(client, image, Attachment::Signature).await?;
     let layers = match &attached.layers {
         Ok(layers) => layers,
-        Err(unusable) => return Ok(decide(Vec::new(), vec![tag_finding(&attached, unusable)])),
+        // No `.sig` tag is no finding when bundles were there to judge.
+        Err((Code::NoSignatures, _)) if found_bundles => return Ok((Vec::new(), Vec::new())),
+        Err(unusable) => return Ok((Vec::new(), vec![tag_finding(&attached, unusable)])),
     };
-    let key = options.key.key();
     let outcomes = for_each_payload(
         client,
         &attached.reference,
@@ -159,21 +206,16 @@ pub async fn verify_image(
                 .iter()
                 .filter_map(|&i| Some((i, layers.get(i)?)))
                 .map(|(i, layer)| {
-                    let outcome = payload
-                        .clone()
-                        .map_err(Rejection::Payload)
-                        .and_then(|payload| {
-                            check_signature_layer(
-                                SignatureLayer {
-                                    media_type: &layer.media_type,
-                                    payload,
-                                    annotations: &layer.annotations,
-                                },
-                                key,
-                                &attached.digest,
-                                &options.annotations,
-                            )
-                        });
+                    let outcome = match payload.clone() {
+                        Err(unusable) => Err(vec![finding(
+                            unusable.code(),
+                            layer.digest.to_string(),
+                            unusable.to_string(),
+                        )]),
+                        Ok(payload) => {
+                            check_attached_signature(layer, payload, digest, options, root)
+                        }
+                    };
                     (i, outcome)
                 })
                 .collect()
@@ -182,38 +224,116 @@ pub async fn verify_image(
     .await?;
     let mut verified = Vec::new();
     let mut findings = Vec::new();
-    for (index, outcome) in outcomes {
-        let Some(layer) = layers.get(index) else {
-            continue;
-        };
+    for (_, outcome) in outcomes {
         match outcome {
-            Ok(payload) => verified.push(Verified {
-                layer: Some(layer.digest.clone()),
-                signer: options.key.signer(),
-                annotations: signed_annotations(&payload),
-                predicate_type: None,
-                payload,
-            }),
-            Err(rejection) => findings.push(finding(
-                rejection.code(),
-                layer.digest.to_string(),
-                rejection.to_string(),
-            )),
+            Ok(entry) => verified.push(entry),
+            Err(reasons) => findings.extend(reasons),
         }
     }
-    Ok(decide(verified, findings))
+    Ok((verified, findings))
 }
 
-/// The verdict on an attached image: what passed and what did not, about its digest.
-pub(crate) fn decide(
-    kind: VerdictKind,
-    image: &Reference,
-    attached: &attach::Attached,
-    verified: Vec<Verified>,
-    findings: Vec<Finding>,
-) -> Verdict {
-    let digest = Some(attached.digest.clone());
-    Verdict::decide(kind, image.to_string(), digest, verified, findings)
+/// One `.sig` layer: the key's signature, or the layer's keyless bundle, then cosign's claims.
+pub fn check_attached_signature(
+    layer: &crate::oci::Descriptor,
+    payload: &[u8],
+    digest: &Digest,
+    options: &VerifyOptions,
+    root: &TrustedRoot,
+) -> Result<Verified, Vec<Finding>> {
+    let subject = layer.digest.to_string();
+    let rejected = |rejection: Rejection| {
+        vec![finding(
+            rejection.code(),
+            subject.clone(),
+            rejection.to_string(),
+        )]
+    };
+    let (key, signer) = match &options.key {
+        KeySource::Key(key) => (key.clone(), signer_of_key(key)),
+        KeySource::Identity(_) => {
+            if !crate::sigstore::legacy::is_keyless(&layer.annotations) {
+                return Err(vec![finding(
+                    Code::MaterialMismatch,
+                    subject,
+                    "the layer is signed with a key, a certificate identity was required",
+                )]);
+            }
+            let signature = layer
+                .annotations
+                .get(crate::sign::payload::SIGNATURE_ANNOTATION)
+                .and_then(|s| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(s.trim())
+                        .ok()
+                })
+                .ok_or_else(|| rejected(Rejection::MalformedSignature))?;
+            let content = crate::sigstore::bundle::Content::MessageSignature {
+                algorithm: crate::sigstore::bundle::HashAlgorithm::Sha256,
+                digest: Digest::sha256(payload).to_bytes(),
+                signature,
+            };
+            let outcome = bundles::legacy_keyless(
+                &layer.annotations,
+                content,
+                Artifact::Bytes(payload),
+                &options.key,
+                root,
+            )
+            .map_err(|mut reasons| {
+                for reason in &mut reasons {
+                    reason.subject = subject.clone();
+                }
+                reasons
+            })?;
+            (outcome.key, outcome.signer)
+        }
+    };
+    let payload = check_signature_layer(
+        SignatureLayer {
+            media_type: &layer.media_type,
+            payload,
+            annotations: &layer.annotations,
+        },
+        &key,
+        digest,
+        &options.annotations,
+    )
+    .map_err(rejected)?;
+    Ok(Verified {
+        layer: Some(layer.digest.clone()),
+        signer,
+        annotations: signed_annotations(&payload),
+        predicate_type: None,
+        payload,
+    })
+}
+
+/// The required annotations among the signed ones.
+fn annotations_present(
+    signed: &BTreeMap<String, String>,
+    required: &BTreeMap<String, String>,
+) -> Result<(), Vec<Finding>> {
+    for (key, expected) in required {
+        match signed.get(key) {
+            None => {
+                return Err(vec![finding(
+                    Code::AnnotationMissing,
+                    "bundle",
+                    format!("annotation {key:?} is required but not signed"),
+                )]);
+            }
+            Some(found) if found != expected => {
+                return Err(vec![finding(
+                    Code::AnnotationMismatch,
+                    "bundle",
+                    format!("annotation {key:?} is {found:?}, required {expected:?}"),
+                )]);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The finding when the attachment tag itself is unusable (missing, an index, too many layers).
@@ -280,7 +400,7 @@ pub fn verify_blob(subject: &str, bytes: &[u8], signature: &[u8], key: &Verifyin
         Ok(()) => decide(
             vec![Verified {
                 layer: None,
-                signer: KeySource::Key(key.clone()).signer(),
+                signer: signer_of_key(key),
                 annotations: BTreeMap::new(),
                 predicate_type: None,
                 payload: serde_json::Value::Null,

@@ -1,0 +1,127 @@
+//! cosign's legacy keyless layer annotations (`dev.sigstore.cosign/certificate`, `…/chain`,
+//! `…/bundle`, `…/rfc3161timestamp` on a `.sig` or `.att` layer) read as the Sigstore bundle
+//! they amount to, so one verifier checks both formats the same way.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::Deserialize;
+
+use super::bundle::{Bundle, Content, Material, TlogEntry};
+use super::encoding;
+
+/// The leaf certificate (PEM).
+pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// The issuing chain (PEM); never trusted, the path comes from the trusted root.
+pub const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
+/// Rekor's signed entry timestamp and entry.
+pub const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+/// An RFC 3161 timestamp over the signature.
+pub const TIMESTAMP_ANNOTATION: &str = "dev.sigstore.cosign/rfc3161timestamp";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RekorBundle {
+    signed_entry_timestamp: String,
+    payload: RekorPayload,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RekorPayload {
+    body: String,
+    integrated_time: i64,
+    log_index: i64,
+    #[serde(rename = "logID")]
+    log_id: String,
+}
+
+#[derive(Deserialize)]
+struct Timestamp {
+    #[serde(rename = "SignedRFC3161Timestamp")]
+    signed: String,
+}
+
+/// Whether a layer carries a keyless certificate.
+pub fn is_keyless(annotations: &BTreeMap<String, String>) -> bool {
+    annotations
+        .get(CERTIFICATE_ANNOTATION)
+        .is_some_and(|c| !c.is_empty())
+}
+
+/// The bundle a legacy layer's annotations amount to, over `content`; `Err` says what is
+/// missing or malformed.
+pub fn bundle_from_annotations(
+    annotations: &BTreeMap<String, String>,
+    content: Content,
+) -> Result<Bundle, &'static str> {
+    let certificate = annotations
+        .get(CERTIFICATE_ANNOTATION)
+        .ok_or("no certificate annotation")?;
+    let der = pem_der(certificate).ok_or("the certificate annotation is not a PEM certificate")?;
+    let mut tlog_entries = Vec::new();
+    if let Some(text) = annotations.get(BUNDLE_ANNOTATION).filter(|t| !t.is_empty()) {
+        let rekor: RekorBundle =
+            serde_json::from_str(text).map_err(|_| "the bundle annotation does not parse")?;
+        let body =
+            encoding::base64(&rekor.payload.body).map_err(|_| "the logged body is not base64")?;
+        let parsed: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|_| "the logged body is not JSON")?;
+        let field = |name: &str| {
+            parsed
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let log_id = (0..rekor.payload.log_id.len() / 2)
+            .map(|i| {
+                rekor
+                    .payload
+                    .log_id
+                    .get(2 * i..2 * i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+            })
+            .collect::<Option<Vec<u8>>>()
+            .ok_or("the log id is not hex")?;
+        tlog_entries.push(TlogEntry {
+            log_index: rekor.payload.log_index,
+            log_id,
+            kind: field("kind"),
+            version: field("apiVersion"),
+            integrated_time: rekor.payload.integrated_time,
+            signed_entry_timestamp: Some(
+                encoding::base64(&rekor.signed_entry_timestamp)
+                    .map_err(|_| "the SET is not base64")?,
+            ),
+            inclusion_proof: None,
+            body,
+        });
+    }
+    let mut timestamps = Vec::new();
+    if let Some(text) = annotations
+        .get(TIMESTAMP_ANNOTATION)
+        .filter(|t| !t.is_empty())
+    {
+        let timestamp: Timestamp =
+            serde_json::from_str(text).map_err(|_| "the timestamp annotation does not parse")?;
+        timestamps
+            .push(encoding::base64(&timestamp.signed).map_err(|_| "the timestamp is not base64")?);
+    }
+    Ok(Bundle {
+        minor_version: 1,
+        material: Material::Certificate(der),
+        tlog_entries,
+        timestamps,
+        content,
+    })
+}
+
+/// The first certificate of a PEM text.
+fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    let start = pem.find("-----BEGIN CERTIFICATE-----")?;
+    let body = pem.get(start + "-----BEGIN CERTIFICATE-----".len()..)?;
+    let end = body.find("-----END CERTIFICATE-----")?;
+    let text: String = body.get(..end)?.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
