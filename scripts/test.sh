@@ -20,12 +20,13 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
-# The in-toto project's Python bindings, to check our statements independently.
+# Independent implementations in Python: the in-toto project's bindings check our statements;
+# python-tuf builds the TUF repositories our client is tested against.
 venv="$PWD/target/python-intoto"
-if ! "$venv/bin/python" -c 'import in_toto_attestation' >/dev/null 2>&1; then
-    echo "installing in-toto-attestation into $venv" >&2
+if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer' >/dev/null 2>&1; then
+    echo "installing in-toto-attestation and python-tuf into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q in-toto-attestation
+    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0'
 fi
 export SUPPLY_TEST_PYTHON="$venv/bin/python"
 

@@ -277,16 +277,7 @@ fn in_toto_python_accepts(statement: &Path) {
 }
 
 fn in_toto_python_output(statement: &Path) -> Output {
-    // scripts/test.sh makes this venv and exports its python; a plain `cargo test` finds it too.
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-intoto/bin/python");
-    let python = std::env::var_os("SUPPLY_TEST_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or(venv);
-    assert!(
-        python.is_file(),
-        "no Python with in-toto-attestation at {}: run scripts/test.sh (it makes the venv with `pip install in-toto-attestation`) or set SUPPLY_TEST_PYTHON",
-        python.display()
-    );
+    let python = crate::util::test_python();
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/python/check_statement.py");
     Command::new(python)

@@ -13,5 +13,7 @@ mod registry_fixture;
 mod sbom_cli;
 mod sbom_fixtures;
 mod signing;
+mod static_server;
+mod tuf;
 mod util;
 mod verdicts;

@@ -78,3 +78,18 @@ pub(crate) fn sbom_of(path: &Path, extra: &[&str]) -> (String, serde_json::Value
     let json = serde_json::from_str(&text).expect("SBOM is JSON");
     (text, json)
 }
+
+/// The Python that scripts/test.sh prepares (a venv with in-toto-attestation and python-tuf);
+/// a plain `cargo test` finds it too.
+pub(crate) fn test_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-intoto/bin/python");
+    let python = std::env::var_os("SUPPLY_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or(venv);
+    assert!(
+        python.is_file(),
+        "no test Python at {}: run scripts/test.sh (it makes the venv: `pip install in-toto-attestation tuf==7.0.1 'securesystemslib[crypto]==1.6.0'`) or set SUPPLY_TEST_PYTHON",
+        python.display()
+    );
+    python
+}

@@ -231,6 +231,21 @@ pub(crate) struct TrustArgs {
     /// Use the public-good staging instance.
     #[arg(long)]
     pub(crate) staging: bool,
+    /// A TUF repository to take the trusted root from (a private Sigstore instance), with
+    /// --tuf-root as its trust anchor.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "tuf_root",
+        conflicts_with = "trusted_root"
+    )]
+    pub(crate) tuf_url: Option<String>,
+    /// The pinned TUF root.json for --tuf-url.
+    #[arg(long, value_name = "FILE", requires = "tuf_url")]
+    pub(crate) tuf_root: Option<PathBuf>,
+    /// Use only the cached TUF metadata (no network).
+    #[arg(long)]
+    pub(crate) offline: bool,
 }
 
 /// Whose signature is accepted: a key, or a keyless identity (cosign's flags).

@@ -18,6 +18,8 @@ use supply_core::keys::files::KeyFileError;
 use supply_core::oci::{ReferenceError, RegistryError};
 use supply_core::sbom::{LockfileError, SbomError, ValidateError};
 use supply_core::sign::SignError;
+use supply_core::sigstore::TrustRootError;
+use supply_core::sigstore::tuf::TufError;
 use supply_core::verify::{Severity, Verdict, VerdictKind, VerifyError};
 use supply_core::{Classify, ErrorKind};
 
@@ -134,6 +136,8 @@ fn error_kind(error: &anyhow::Error) -> Option<ErrorKind> {
             StatementError,
             ReferenceError,
             FileError,
+            TufError,
+            TrustRootError,
             BlockingError,
         );
     }

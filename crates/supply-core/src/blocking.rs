@@ -149,6 +149,21 @@ pub fn resolve_subjects(
     block_on(subject::resolve_subjects(client, sources))
 }
 
+/// [`crate::sigstore::tuf::fetch_target`], blocking.
+pub fn tuf_fetch_target(
+    options: &crate::sigstore::tuf::TufOptions,
+    name: &str,
+) -> Result<Vec<u8>, crate::sigstore::tuf::TufError> {
+    block_on(crate::sigstore::tuf::fetch_target(options, name))
+}
+
+/// [`crate::sigstore::tuf::trusted_root`], blocking.
+pub fn tuf_trusted_root(
+    options: &crate::sigstore::tuf::TufOptions,
+) -> Result<crate::sigstore::TrustedRoot, crate::sigstore::tuf::TufError> {
+    block_on(crate::sigstore::tuf::trusted_root(options))
+}
+
 /// [`sign::sign_blob`] (pure; here so synchronous callers find every entry point in one place).
 pub fn sign_blob(key: &SigningKey, bytes: &[u8]) -> String {
     sign::sign_blob(key, bytes)

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use supply_core::fsio;
 use supply_core::keys::files;
 use supply_core::sigstore::identity::{Identity, Matcher, extension_oid};
+use supply_core::sigstore::tuf::{self, TufOptions};
 use supply_core::sigstore::verify::{Artifact, Expected};
 use supply_core::sigstore::{self, TrustedRoot};
 
@@ -96,18 +97,28 @@ pub(crate) fn expected(args: &SignerArgs) -> anyhow::Result<Expected> {
     }))
 }
 
-/// The trusted root: the file given, else the public-good (or staging) root through TUF.
+/// The trusted root: the file given, else through TUF from the repository given or the
+/// public-good (or staging) one, cached in the user's cache directory.
 pub(crate) fn trusted_root(args: &TrustArgs) -> anyhow::Result<TrustedRoot> {
-    match &args.trusted_root {
-        Some(path) => {
-            let bytes = fsio::read_bounded(path, 16 * 1024 * 1024)?;
-            TrustedRoot::from_json(&bytes)
-                .with_context(|| format!("reading trusted root {}", path.display()))
-        }
-        None => bail!(
-            "no trusted root: pass --trusted-root FILE (fetching the public-good root through TUF is not available in this build)"
-        ),
+    if let Some(path) = &args.trusted_root {
+        let bytes = fsio::read_bounded(path, 16 * 1024 * 1024)?;
+        return TrustedRoot::from_json(&bytes)
+            .with_context(|| format!("reading trusted root {}", path.display()));
     }
+    let mut options = match (&args.tuf_url, &args.tuf_root) {
+        (Some(url), Some(root)) => {
+            TufOptions::for_repository(url, fsio::read_bounded(root, 1024 * 1024)?)
+        }
+        _ => TufOptions::public_good(args.staging),
+    };
+    options.cache_dir = tuf::default_cache_dir(&options.metadata_url);
+    options.offline = args.offline;
+    supply_core::blocking::tuf_trusted_root(&options).with_context(|| {
+        format!(
+            "getting the Sigstore trusted root from {}",
+            options.metadata_url
+        )
+    })
 }
 
 /// What the bundle is checked against.

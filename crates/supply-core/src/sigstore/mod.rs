@@ -11,6 +11,7 @@ pub mod legacy;
 pub mod rekor;
 pub mod trust_root;
 pub mod tsa;
+pub mod tuf;
 pub mod verify;
 
 pub use bundle::{Bundle, BundleError};
