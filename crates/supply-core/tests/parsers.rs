@@ -75,6 +75,30 @@ fn parse_and_build(ecosystem: Ecosystem, bytes: &[u8]) {
     }
 }
 
+/// Every input a fuzz target found crashing (testdata/fuzz/regressions/<target>/) now gives a
+/// result.
+#[test]
+fn fuzz_regressions_give_results() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fuzz/regressions");
+    let mut checked = 0;
+    for (target, ecosystem) in [
+        ("cargo_lock", Ecosystem::Cargo),
+        ("uv_lock", Ecosystem::Uv),
+        ("package_lock", Ecosystem::Npm),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            parse_and_build(ecosystem, &bytes);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -108,8 +108,8 @@ impl Builder {
             })
             .collect();
         let is_root: BTreeSet<usize> = graph.roots.iter().copied().collect();
-        for (i, package) in graph.packages.into_iter().enumerate() {
-            let entry = self.entries.entry(refs[i].clone()).or_default();
+        for (i, (package, reference)) in graph.packages.into_iter().zip(&refs).enumerate() {
+            let entry = self.entries.entry(reference.clone()).or_default();
             entry.name = package.name;
             entry.group = package.group;
             entry.version = package.version;
@@ -124,19 +124,22 @@ impl Builder {
                 .extend(package.external_references);
             entry.properties.extend(package.properties);
         }
+        // Indexes come from the parsers; one out of range is a parser bug, never a panic here.
         for (from, to) in graph.edges {
             if from != to
-                && let Some(entry) = self.entries.get_mut(&refs[from])
+                && let (Some(from), Some(to)) = (refs.get(from), refs.get(to))
+                && let Some(entry) = self.entries.get_mut(from)
             {
-                entry.depends_on.insert(refs[to].clone());
+                entry.depends_on.insert(to.clone());
             }
         }
         for root in graph.roots {
+            let Some(root) = refs.get(root) else { continue };
             // A root is the project itself, never a dev or optional dependency of it.
-            if let Some(entry) = self.entries.get_mut(&refs[root]) {
+            if let Some(entry) = self.entries.get_mut(root) {
                 entry.scope = None;
             }
-            self.roots.insert(refs[root].clone());
+            self.roots.insert(root.clone());
         }
         self
     }

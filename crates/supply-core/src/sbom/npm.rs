@@ -245,7 +245,13 @@ pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph
     }
     match index.get("") {
         Some(&root) => {
-            let root_package = package_of[root].unwrap_or_default();
+            // The root is the project itself; npm never writes it as a link.
+            let root_package = package_of[root].ok_or_else(|| LockfileError::InvalidField {
+                package: "(root)".into(),
+                field: "link",
+                value: "true".into(),
+                reason: "the root package cannot be a link",
+            })?;
             graph.roots.push(root_package);
             // Workspaces are linked from the root's node_modules; npm ls shows them under the root.
             for (i, node) in nodes.iter().enumerate() {

@@ -204,3 +204,14 @@ fn bad_input_is_an_error() {
         Err(LockfileError::Syntax { .. })
     ));
 }
+
+/// Found by the package_lock fuzz target: a root entry that is a link (panicked in the builder,
+/// index out of range).
+#[test]
+fn a_root_that_is_a_link_is_an_error() {
+    let text = r#"{"name": "x", "lockfileVersion": 3, "packages": {"": {"version": "2.0.0", "link": true}}}"#;
+    assert!(matches!(
+        parse(text),
+        Err(LockfileError::InvalidField { field: "link", .. })
+    ));
+}
