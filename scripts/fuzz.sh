@@ -18,7 +18,8 @@ if ! cargo fuzz --version 2>/dev/null | grep -qF "$cargo_fuzz_version"; then
 fi
 
 all_targets=(cargo_lock uv_lock package_lock sbom_validate oci_manifest image_reference
-    registry_headers simple_signing dsse_statement key_files policy_toml)
+    registry_headers simple_signing dsse_statement key_files policy_toml sigstore_bundle
+    trusted_root)
 which=${1:-all}
 seconds=${2:-60}
 if [[ $which == all ]]; then
@@ -43,6 +44,8 @@ seeds() {
         dsse_statement) ls $t/cosign/real-att/envelope.json $t/dsse/*.json ;;
         key_files) ls $t/keys/*.key $t/keys/import/*.key $t/cosign/*.pub ;;
         image_reference | registry_headers | policy_toml) ls $t/fuzz/"$1"/* ;;
+        sigstore_bundle) ls $t/sigstore/conformance/*/bundle.sigstore.json $t/sigstore/github/*.json $t/sigstore/sigstore-rs/bundle_v03.json ;;
+        trusted_root) ls $t/sigstore/*.json $t/sigstore/*/trusted_root*.json $t/sigstore/tuf/real/repo/*.root.json ;;
     esac
 }
 
@@ -50,7 +53,7 @@ seeds() {
 # truncates), the structure that matters is at the top of each file.
 max_len() {
     case $1 in
-        cargo_lock | uv_lock | package_lock | sbom_validate) echo 16384 ;;
+        cargo_lock | uv_lock | package_lock | sbom_validate | sigstore_bundle | trusted_root) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }

@@ -110,3 +110,109 @@ fn every_conformance_case_is_decided_as_named() {
         wrong.join("\n")
     );
 }
+
+/// Each kind of rejection has its own code, through the verdict a user sees.
+#[test]
+fn rejections_carry_their_own_codes() {
+    use supply_core::sigstore::verify_bundle_json;
+    use supply_core::verify::Code;
+    let cases = [
+        ("bundle-malformed-json_fail", Code::BundleMalformed),
+        ("bundle-unknown-version_fail", Code::BundleUnsupported),
+        ("bundle-negative-log-index_fail", Code::BundleInvalid),
+        (
+            "inclusion-proof-corrupted-hash_fail",
+            Code::TlogInclusionProofInvalid,
+        ),
+        (
+            "checkpoint-wrong-roothash_fail",
+            Code::TlogCheckpointInvalid,
+        ),
+        ("set-invalid-signature_fail", Code::TlogSetInvalid),
+        ("bundle-from-wrong-instance_fail", Code::TlogLogUntrusted),
+        (
+            "intoto-expired-certificate_fail",
+            Code::IntegratedTimeOutsideCertificateValidity,
+        ),
+        (
+            "intoto-tsa-timestamp-outside-cert-validity_fail",
+            Code::CertificateChainInvalid,
+        ),
+        ("invalid-ct-key_fail", Code::SctInvalid),
+        ("rekor2-no-timestamp_fail", Code::TimeSourceMissing),
+        (
+            "rekor2-timestamp-payload-mismatch_fail",
+            Code::TimestampInvalid,
+        ),
+        ("message-digest-mismatch_fail", Code::TlogBodyMismatch),
+        ("managed-key-no-key_fail", Code::MaterialMismatch),
+        ("wrong-material_fail", Code::SignatureInvalid),
+    ];
+    for (name, code) in cases {
+        let case = suite().join("conformance").join(name);
+        let root_path = case.join("trusted_root.json");
+        let root_path = if root_path.is_file() {
+            root_path
+        } else {
+            suite().join("trusted_root_pgi.json")
+        };
+        let root = TrustedRoot::from_json(&std::fs::read(root_path).unwrap()).unwrap();
+        let artifact = case.join("artifact");
+        let artifact = if artifact.is_file() {
+            artifact
+        } else {
+            suite().join("conformance/a.txt")
+        };
+        let bytes = std::fs::read(artifact).unwrap();
+        let expected = Expected::Identity(Identity {
+            subject: Matcher::Exact(
+                read_trimmed(&case.join("identity")).unwrap_or_else(|| DEFAULT_IDENTITY.into()),
+            ),
+            issuer: Matcher::Exact(
+                read_trimmed(&case.join("issuer")).unwrap_or_else(|| DEFAULT_ISSUER.into()),
+            ),
+            extensions: Default::default(),
+        });
+        let verdict = verify_bundle_json(
+            &std::fs::read(case.join("bundle.sigstore.json")).unwrap(),
+            "artifact",
+            Artifact::Bytes(&bytes),
+            &expected,
+            &root,
+            NOW,
+        );
+        assert!(!verdict.accepted, "{name}");
+        assert_eq!(verdict.codes(), [code], "{name}: {:?}", verdict.findings);
+    }
+    // Integrated time in the future: the same valid bundle read a day before it was logged.
+    let case = suite().join("conformance/happy-path-v0.3");
+    let bundle =
+        Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
+    let logged = bundle.tlog_entries[0].integrated_time;
+    let root =
+        TrustedRoot::from_json(&std::fs::read(suite().join("trusted_root_pgi.json")).unwrap())
+            .unwrap();
+    let bytes = std::fs::read(suite().join("conformance/a.txt")).unwrap();
+    let expected = Expected::Identity(Identity {
+        subject: Matcher::Exact(DEFAULT_IDENTITY.into()),
+        issuer: Matcher::Exact(DEFAULT_ISSUER.into()),
+        extensions: Default::default(),
+    });
+    let findings = verify_bundle(
+        &bundle,
+        Artifact::Bytes(&bytes),
+        &expected,
+        &root,
+        logged - 86_400,
+    )
+    .unwrap_err();
+    assert_eq!(findings[0].code, Code::IntegratedTimeInFuture);
+    verify_bundle(
+        &bundle,
+        Artifact::Bytes(&bytes),
+        &expected,
+        &root,
+        logged + 1,
+    )
+    .unwrap();
+}

@@ -412,3 +412,45 @@ impl<'a> Reader<'a> {
         self.take(usize::from(length))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(name: &str) -> Leaf {
+        let path = format!(
+            "{}/../../testdata/sigstore/certs/{name}.der",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        Leaf::parse(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_code_signing_leaves_sign() {
+        let accepted = leaf("code-signing");
+        accepted.check_code_signing().unwrap();
+        assert_eq!(accepted.subject.as_deref(), Some("test@example.com"));
+        for (name, reason) in [
+            ("server-auth", "no code-signing extended key usage"),
+            ("no-digital-signature", "no digital-signature key usage"),
+            ("ca", "it is a CA certificate"),
+        ] {
+            assert_eq!(
+                leaf(name).check_code_signing(),
+                Err(CertificateProblem::Usage(reason)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn der_strings_and_sct_lists_never_read_past_their_end() {
+        assert_eq!(der_string(&[0x0c, 0x02, b'o', b'k']).as_deref(), Some("ok"));
+        assert_eq!(der_string(&[0x0c, 0x05, b'o']), None);
+        assert_eq!(der_string(&[0x0c]), None);
+        assert_eq!(der_string(&[0x04, 0x01, b'x']), None, "not a string type");
+        assert!(parse_sct_list(&[0x00, 0x05, 0x00]).is_none());
+        assert!(parse_sct_list(&[]).is_none());
+        assert_eq!(parse_sct_list(&[0x00, 0x00]).map(|l| l.len()), Some(0));
+    }
+}

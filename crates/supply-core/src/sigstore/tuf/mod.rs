@@ -118,6 +118,23 @@ pub enum TufError {
     Blocking(#[from] crate::blocking::BlockingError),
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pinned_roots_sign_themselves() {
+        assert_eq!(check_pinned_root(PUBLIC_GOOD_ROOT).unwrap(), 15);
+        assert_eq!(check_pinned_root(STAGING_ROOT).unwrap(), 13);
+        let mut tampered = String::from_utf8(PUBLIC_GOOD_ROOT.to_vec()).unwrap();
+        tampered = tampered.replacen("\"version\": 15", "\"version\": 16", 1);
+        assert!(matches!(
+            check_pinned_root(tampered.as_bytes()),
+            Err(TufError::Unsigned { .. })
+        ));
+    }
+}
+
 impl crate::error::Classify for TufError {
     fn kind(&self) -> crate::ErrorKind {
         match self {
@@ -195,6 +212,20 @@ pub fn default_cache_dir(repository_url: &str) -> Option<PathBuf> {
         })
         .collect();
     Some(base.join("supply").join("tuf").join(name))
+}
+
+/// Checks that `bytes` are a TUF root signed by a threshold of its own root keys (what a pinned
+/// root must be); returns its version.
+pub fn check_pinned_root(bytes: &[u8]) -> Result<u64, TufError> {
+    let root = metadata::Metadata::parse(bytes, "root")?;
+    root.check_signed_by(
+        root.field("keys").unwrap_or(&serde_json::Value::Null),
+        root.field("roles")
+            .and_then(|r| r.get("root"))
+            .unwrap_or(&serde_json::Value::Null),
+        "root",
+    )?;
+    Ok(root.version)
 }
 
 /// Fetches (or reads from the cache) and verifies a target.
