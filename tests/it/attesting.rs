@@ -16,15 +16,9 @@ use crate::util::{stderr, stdout, testdata};
 const PASSWORD: &str = "attest password";
 
 fn supply(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_supply"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("COSIGN_PASSWORD", PASSWORD);
-    for (key, value) in envs {
-        command.env(key, value);
-    }
-    command.output().unwrap()
+    let mut all = vec![("COSIGN_PASSWORD", PASSWORD)];
+    all.extend_from_slice(envs);
+    crate::util::supply_env(dir, args, &all)
 }
 
 const GITHUB: [(&str, &str); 9] = [

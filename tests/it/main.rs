@@ -2,6 +2,9 @@
 //! and npm; later, a real registry). One test binary, so linking happens once.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is the failure report.
+mod admission_fixture;
+mod admission_gate;
+mod admission_webhook;
 mod attesting;
 mod bounds;
 mod bundles;

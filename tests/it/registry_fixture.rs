@@ -159,7 +159,7 @@ impl Drop for Registry {
 }
 
 /// A CA and a server certificate for 127.0.0.1/localhost signed by it; returns the CA's path.
-fn make_tls_material(dir: &Path) -> PathBuf {
+pub(crate) fn make_tls_material(dir: &Path) -> PathBuf {
     let openssl = require_tool("openssl", "openssl");
     let ca_key = dir.join("ca.key");
     let ca = dir.join("ca.pem");

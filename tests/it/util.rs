@@ -49,6 +49,26 @@ pub(crate) fn supply_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the supply binary runs")
 }
 
+/// `supply` in `dir` with environment variables (a key password, CI variables).
+pub(crate) fn supply_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_supply"));
+    command.args(args).current_dir(dir);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    command.output().expect("the supply binary runs")
+}
+
+/// The codes of the findings of a verdict or decision (JSON).
+pub(crate) fn finding_codes(value: &serde_json::Value) -> Vec<String> {
+    value["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
 }

@@ -48,6 +48,57 @@ pub(crate) enum Command {
     VerifyBlob(VerifyBlobArgs),
     /// Verify a Sigstore bundle over a file or a `sha256:<hex>` digest (keyless or with a key).
     VerifyBundle(VerifyBundleArgs),
+    /// Kubernetes admission control: a validating and mutating webhook over ClusterImagePolicy.
+    Admission(AdmissionArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AdmissionArgs {
+    #[command(subcommand)]
+    pub(crate) action: AdmissionAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdmissionAction {
+    /// Serve the AdmissionReview webhook: POST /validate and /mutate (HTTPS), /healthz,
+    /// /readyz, /metrics. Policies and the certificate reload on change or SIGHUP.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) policy: PolicyArgs,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    /// The server certificate chain (PEM).
+    #[arg(long, value_name = "FILE", required_unless_present = "plain_http")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The server's private key (PEM).
+    #[arg(long, value_name = "FILE", required_unless_present = "plain_http")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Serve plain HTTP instead of TLS: only on a loopback address, for local tests and
+    /// benchmarks (the API server only calls HTTPS webhooks).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub(crate) plain_http: bool,
+    /// How many verdicts the cache keeps.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub(crate) cache_capacity: usize,
+    /// How long a passing verdict is kept, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub(crate) cache_ttl: u64,
+    /// How long a failing verdict is kept, in seconds (failures to verify are never kept).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub(crate) negative_cache_ttl: u64,
+    /// Limit on one registry request, in seconds (one retry; a verification gives up after
+    /// three times this).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub(crate) registry_timeout: u64,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -102,9 +153,48 @@ pub(crate) struct VerifyArgs {
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
     pub(crate) annotations: Vec<(String, String)>,
     #[command(flatten)]
-    pub(crate) trust: TrustArgs,
+    pub(crate) policy: PolicyArgs,
     #[command(flatten)]
-    pub(crate) image: ImageArgs,
+    pub(crate) trust: TrustArgs,
+    /// Image reference(s) (`registry/repository[:tag][@digest]`); several with --policy.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub(crate) images: Vec<String>,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub(crate) output: OutputFormat,
+}
+
+/// Admission policies: sigstore policy-controller's `ClusterImagePolicy` files.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// A ClusterImagePolicy YAML file (policy.sigstore.dev/v1beta1 or v1alpha1, several
+    /// documents allowed), repeatable: every policy matching an image must pass.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// The Sigstore trusted root (JSON) a policy's `trustRootRef: NAME` names, repeatable.
+    #[arg(long = "trust-root", value_name = "NAME=FILE", value_parser = parse_named_path)]
+    pub(crate) trust_roots: Vec<(String, PathBuf)>,
+    /// What to do with an image no policy matches (policy-controller's no-match-policy).
+    #[arg(long, value_enum, default_value_t = NoMatchArg::Deny)]
+    pub(crate) no_match_policy: NoMatchArg,
+}
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+pub(crate) enum NoMatchArg {
+    Deny,
+    Allow,
+    Warn,
+}
+
+fn parse_named_path(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=FILE, got {text:?}")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 mod cli;
 mod cmd;
 mod output;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ pub(crate) enum ExitStatus {
     Success,
     /// The thing checked was rejected.
     Rejected,
+    /// Refused only because something could not be checked (a registry unreachable).
+    Unverified,
 }
 
 impl ExitStatus {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Rejected) => ExitCode::from(1),
+        Ok(ExitStatus::Unverified) => ExitCode::from(3),
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use supply_core::admission::PolicyLoadError;
 use supply_core::attach::AttachError;
 use supply_core::attest::policy::PolicyError;
 use supply_core::attest::slsa::ProvenanceError;
@@ -139,6 +140,7 @@ fn error_kind(error: &anyhow::Error) -> Option<ErrorKind> {
             TufError,
             TrustRootError,
             BlockingError,
+            PolicyLoadError,
         );
     }
     None

@@ -179,6 +179,19 @@ pub fn verify_blob(
     verify::verify_blob(subject, bytes, signature, key)
 }
 
+/// [`crate::admission::Evaluator::evaluate`] for several images at once (concurrently),
+/// blocking; the decisions in the order of `images`.
+pub fn evaluate_images(
+    evaluator: &std::sync::Arc<crate::admission::Evaluator>,
+    set: &crate::admission::PolicySet,
+    images: &[String],
+) -> Result<Vec<crate::admission::ImageDecision>, BlockingError> {
+    block_on(async {
+        let decisions = images.iter().map(|image| evaluator.evaluate(set, image));
+        Ok::<_, BlockingError>(futures_util::future::join_all(decisions).await)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod attach;
 pub mod attest;
 pub mod blocking;

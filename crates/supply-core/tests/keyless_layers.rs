@@ -66,6 +66,7 @@ fn a_keyless_cosign_signature_layer() {
             key,
             annotations: BTreeMap::new(),
             trusted_root: Some(root.clone()),
+            formats: Default::default(),
         };
         check_attached_signature(&layer, &payload, &digest, &options, &root)
     };
@@ -111,6 +112,7 @@ fn a_keyless_cosign_signature_layer() {
         key: keyless("mitr@redhat.com", "https://github.com/login/oauth"),
         annotations: BTreeMap::new(),
         trusted_root: Some(pgi.clone()),
+        formats: Default::default(),
     };
     let findings =
         check_attached_signature(&keyed, &keyed_payload, &digest, &options, &pgi).unwrap_err();
@@ -143,6 +145,7 @@ fn slsa_github_generator_attestation_layer() {
             trusted_root: Some(pgi.clone()),
             predicate_type: "https://slsa.dev/provenance/v0.2".into(),
             policy: Policy::parse(policy).unwrap(),
+            formats: Default::default(),
         };
         check_attached_attestation(&layer, &envelope, &digest, &options, &pgi)
     };

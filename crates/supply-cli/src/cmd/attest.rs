@@ -101,6 +101,7 @@ pub(crate) fn verify_attestation(args: &VerifyAttestationArgs) -> anyhow::Result
         trusted_root,
         predicate_type: intoto::predicate_type(&args.predicate_type)?,
         policy,
+        formats: Default::default(),
     };
     let client = client(&args.image.registry)?;
     let verdict = blocking::verify_attestations(&client, &image, &options)

@@ -100,10 +100,15 @@ pub(crate) fn expected(args: &SignerArgs) -> anyhow::Result<Expected> {
 /// The trusted root: the file given, else through TUF from the repository given or the
 /// public-good (or staging) one, cached in the user's cache directory.
 pub(crate) fn trusted_root(args: &TrustArgs) -> anyhow::Result<TrustedRoot> {
+    let (bytes, from) = trusted_root_json(args)?;
+    TrustedRoot::from_json(&bytes).with_context(|| format!("reading trusted root {from}"))
+}
+
+/// The trusted root's JSON, and where it came from.
+pub(crate) fn trusted_root_json(args: &TrustArgs) -> anyhow::Result<(Vec<u8>, String)> {
     if let Some(path) = &args.trusted_root {
         let bytes = fsio::read_bounded(path, 16 * 1024 * 1024)?;
-        return TrustedRoot::from_json(&bytes)
-            .with_context(|| format!("reading trusted root {}", path.display()));
+        return Ok((bytes, path.display().to_string()));
     }
     let mut options = match (&args.tuf_url, &args.tuf_root) {
         (Some(url), Some(root)) => {
@@ -113,12 +118,14 @@ pub(crate) fn trusted_root(args: &TrustArgs) -> anyhow::Result<TrustedRoot> {
     };
     options.cache_dir = tuf::default_cache_dir(&options.metadata_url);
     options.offline = args.offline;
-    supply_core::blocking::tuf_trusted_root(&options).with_context(|| {
-        format!(
-            "getting the Sigstore trusted root from {}",
-            options.metadata_url
-        )
-    })
+    let bytes = supply_core::blocking::tuf_fetch_target(&options, tuf::TRUSTED_ROOT_TARGET)
+        .with_context(|| {
+            format!(
+                "getting the Sigstore trusted root from {}",
+                options.metadata_url
+            )
+        })?;
+    Ok((bytes, options.metadata_url))
 }
 
 /// What the bundle is checked against.

@@ -14,6 +14,11 @@ use crate::cli::{AttachmentArg, ImageArgs, OutputFormat, RegistryArgs, Triangula
 
 /// A registry client configured from the command line.
 pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
+    Ok(RegistryClient::new(client_options(args)?)?)
+}
+
+/// The registry client's options from the command line and the environment.
+pub(crate) fn client_options(args: &RegistryArgs) -> anyhow::Result<ClientOptions> {
     let mut options = ClientOptions::from_env();
     if let Some(username) = &args.registry_username {
         let password = match (&args.registry_password, args.registry_password_stdin) {
@@ -32,7 +37,7 @@ pub(crate) fn client(args: &RegistryArgs) -> anyhow::Result<RegistryClient> {
         options.ca_file.clone_from(&args.ca_file);
     }
     options.allow_insecure = args.allow_insecure_registry;
-    Ok(RegistryClient::new(options)?)
+    Ok(options)
 }
 
 /// Prints the round-trip count when asked (`--show-round-trips`).

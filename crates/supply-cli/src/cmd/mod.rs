@@ -1,14 +1,15 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit status.
 
+pub(crate) mod admission;
 mod attest;
 mod bundle;
-mod image;
+pub(crate) mod image;
 mod keys;
 mod sbom;
 mod sign;
 
 use crate::ExitStatus;
-use crate::cli::{Cli, Command};
+use crate::cli::{AdmissionAction, Cli, Command};
 
 /// Runs the chosen subcommand.
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
@@ -27,5 +28,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::SignBlob(args) => sign::sign_blob(&args),
         Command::VerifyBlob(args) => sign::verify_blob(&args),
         Command::VerifyBundle(args) => bundle::verify_bundle(&args),
+        Command::Admission(args) => match args.action {
+            AdmissionAction::Serve(args) => crate::serve::run(&args),
+        },
     }
 }

@@ -49,26 +49,35 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
 }
 
 pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
-    let image = reference(&args.image.image)?;
+    if !args.policy.files.is_empty() {
+        return super::admission::verify_with_policies(args);
+    }
+    let [image] = args.images.as_slice() else {
+        anyhow::bail!(
+            "verify takes one image with --key or a certificate identity; several with --policy"
+        );
+    };
+    let image = reference(image)?;
     let key = super::bundle::expected(&args.signer)?;
     let trusted_root = super::bundle::trusted_root_for(&key, &args.trust)?;
     let options = VerifyOptions {
         key,
         annotations: args.annotations.iter().cloned().collect(),
         trusted_root,
+        formats: Default::default(),
     };
-    let client = client(&args.image.registry)?;
+    let client = client(&args.registry)?;
     let verdict = blocking::verify_image(&client, &image, &options)
         .with_context(|| format!("verifying {image} (nothing was verified)"))?;
     output::write_verdict(
         &verdict,
-        args.image.output,
+        args.output,
         &[
             "the signatures were verified against the specified key or certificate identity",
             "the signed digest is the image's digest; required annotations are present",
         ],
     )?;
-    report_round_trips(&client, &args.image.registry);
+    report_round_trips(&client, &args.registry);
     Ok(ExitStatus::of(verdict.accepted))
 }
 

@@ -34,6 +34,24 @@ pub enum Expected {
     Key(VerifyingKey),
     /// A keyless identity under the trusted root's Fulcio CAs.
     Identity(Identity),
+    /// Any one of these keyless identities (a policy's `identities` list).
+    AnyIdentity(Vec<Identity>),
+}
+
+impl Expected {
+    /// The identities a certificate may have (none for a key).
+    pub fn identities(&self) -> &[Identity] {
+        match self {
+            Self::Key(_) => &[],
+            Self::Identity(identity) => std::slice::from_ref(identity),
+            Self::AnyIdentity(identities) => identities,
+        }
+    }
+
+    /// Whether signatures are keyless (certificates), not by a managed key.
+    pub fn is_keyless(&self) -> bool {
+        !matches!(self, Self::Key(_))
+    }
 }
 
 /// What a verified bundle established.
@@ -64,7 +82,7 @@ pub fn verify_bundle(
     let reject = |code: Code, message: String| vec![finding(code, "bundle", message)];
     // The signer: a certificate (keyless) or the managed key the caller trusts.
     let (leaf, key, signer_der) = match (&bundle.material, expected) {
-        (Material::Certificate(der), Expected::Identity(_)) => {
+        (Material::Certificate(der), Expected::Identity(_) | Expected::AnyIdentity(_)) => {
             let leaf =
                 Leaf::parse(der).map_err(|e| reject(Code::CertificateMalformed, e.to_string()))?;
             let key = leaf.key.clone();
@@ -82,7 +100,7 @@ pub fn verify_bundle(
                 "the bundle is signed with a certificate, a key was required".into(),
             ));
         }
-        (Material::PublicKey { .. }, Expected::Identity(_)) => {
+        (Material::PublicKey { .. }, Expected::Identity(_) | Expected::AnyIdentity(_)) => {
             return Err(reject(
                 Code::MaterialMismatch,
                 "the bundle is signed with a key, a certificate identity was required".into(),
@@ -147,7 +165,9 @@ pub fn verify_bundle(
     let statement = verify_content(&bundle.content, artifact, &key)?;
     // 5. The identity.
     let signer = match (&leaf, expected) {
-        (Some(leaf), Expected::Identity(identity)) => check_identity(leaf, identity)?,
+        (Some(leaf), expected) if expected.is_keyless() => {
+            any_identity(leaf, expected.identities())?
+        }
         _ => Signer::Key {
             key_id: key.key_id(),
         },
@@ -432,6 +452,26 @@ fn verify_content(
             Ok(Some(statement))
         }
     }
+}
+
+/// The first identity the certificate has; else the findings of the first one tried.
+fn any_identity(leaf: &Leaf, identities: &[Identity]) -> Result<Signer, Vec<Finding>> {
+    let mut first_failure = None;
+    for identity in identities {
+        match check_identity(leaf, identity) {
+            Ok(signer) => return Ok(signer),
+            Err(findings) => {
+                first_failure.get_or_insert(findings);
+            }
+        }
+    }
+    Err(first_failure.unwrap_or_else(|| {
+        vec![finding(
+            Code::IdentityMismatch,
+            "certificate",
+            "no identity is required of the certificate, so none can match".to_owned(),
+        )]
+    }))
 }
 
 fn check_identity(leaf: &Leaf, identity: &Identity) -> Result<Signer, Vec<Finding>> {

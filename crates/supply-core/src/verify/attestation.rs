@@ -44,6 +44,8 @@ pub struct AttestationOptions {
     pub predicate_type: String,
     /// The policy over the predicate.
     pub policy: Policy,
+    /// Which formats are read.
+    pub formats: super::Formats,
 }
 
 /// Why an attestation layer was not accepted.
@@ -225,14 +227,24 @@ pub async fn verify_attestations(
         predicate_type: &options.predicate_type,
         limits: ATTESTATION_LIMITS,
     };
-    let (mut verified, mut findings) =
+    let (mut verified, mut findings) = if options.formats.bundles() {
         bundles::referrer_bundles(client, &pinned, &digest, &wanted, |statement| {
             check_policy(statement, &options.predicate_type, &options.policy)
                 .map_err(|rejection| rejection.findings("bundle"))
         })
-        .await?;
+        .await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let found_bundles = !verified.is_empty() || !findings.is_empty();
-    if verified.is_empty() {
+    if verified.is_empty() && !options.formats.legacy() && !found_bundles {
+        findings.push(finding(
+            Code::NoAttestations,
+            pinned.to_string(),
+            "no Sigstore bundle is attached as a referrer (the policy reads bundles only)",
+        ));
+    }
+    if verified.is_empty() && options.formats.legacy() {
         let (legacy, reasons) =
             legacy_attestations(client, &pinned, &digest, options, &root, found_bundles).await?;
         verified.extend(legacy);
@@ -341,7 +353,7 @@ pub fn check_attached_attestation(
                 payload: serde_json::to_value(&statement).unwrap_or_default(),
             })
         }
-        KeySource::Identity(_) => {
+        KeySource::Identity(_) | KeySource::AnyIdentity(_) => {
             if layer.media_type != DSSE_MEDIA_TYPE {
                 return Err(Rejection::WrongMediaType {
                     found: layer.media_type.clone(),

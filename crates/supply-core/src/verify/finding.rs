@@ -97,6 +97,11 @@ codes! {
     CertificateExtensionMismatch = "certificate-extension-mismatch": "A Fulcio certificate extension (workflow, repository, ref, ...) is not the value required.",
     MessageDigestMismatch = "message-digest-mismatch": "The bundle's message digest is not the artifact's digest.",
     DsseSignatureCount = "dsse-signature-count": "A bundle's DSSE envelope does not have exactly one signature.",
+    PolicyNoMatch = "policy-no-match": "No ClusterImagePolicy matches the image, and images no policy matches are refused (or warned about).",
+    PolicyStaticFail = "policy-static-fail": "A static authority of the policy fails every image it matches.",
+    ImageReferenceInvalid = "image-reference-invalid": "The image reference does not parse.",
+    VerificationError = "verification-error": "Verification could not be carried out (registry unreachable or refusing credentials, bad content); admission fails closed.",
+    DeadlineExceeded = "deadline-exceeded": "Verification did not finish within the admission deadline; admission fails closed.",
 }
 
 impl Serialize for Code {

@@ -81,6 +81,28 @@ fn signer_of_key(key: &VerifyingKey) -> Signer {
     }
 }
 
+/// Where signatures and attestations are read from (a policy's `signatureFormat`).
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub enum Formats {
+    /// Sigstore bundles attached as OCI referrers (cosign v3) first, then the legacy tags.
+    #[default]
+    Any,
+    /// Only the legacy `sha256-<hex>.sig` / `.att` tags.
+    Legacy,
+    /// Only Sigstore bundles attached as referrers.
+    Bundle,
+}
+
+impl Formats {
+    fn bundles(self) -> bool {
+        self != Self::Legacy
+    }
+
+    fn legacy(self) -> bool {
+        self != Self::Bundle
+    }
+}
+
 /// What an image signature must satisfy.
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
@@ -91,6 +113,8 @@ pub struct VerifyOptions {
     /// The Sigstore trusted root: required for keyless identities; with a key it makes the
     /// transparency-log entries and timestamps of bundles count.
     pub trusted_root: Option<Arc<TrustedRoot>>,
+    /// Which formats are read.
+    pub formats: Formats,
 }
 
 impl VerifyOptions {
@@ -100,6 +124,7 @@ impl VerifyOptions {
             key: KeySource::Key(key),
             annotations: BTreeMap::new(),
             trusted_root: None,
+            formats: Formats::Any,
         }
     }
 }
@@ -113,7 +138,9 @@ pub(crate) fn root_for(
     match (trusted_root, key) {
         (Some(root), _) => Ok(root.clone()),
         (None, KeySource::Key(_)) => Ok(Arc::new(TrustedRoot::default())),
-        (None, KeySource::Identity(_)) => Err(VerifyError::NoTrustedRoot),
+        (None, KeySource::Identity(_) | KeySource::AnyIdentity(_)) => {
+            Err(VerifyError::NoTrustedRoot)
+        }
     }
 }
 
@@ -155,16 +182,26 @@ pub async fn verify_image(
         predicate_type: bundles::COSIGN_SIGN_PREDICATE,
         limits: SIGNATURE_LIMITS,
     };
-    let (mut verified, mut findings) =
+    let (mut verified, mut findings) = if options.formats.bundles() {
         bundles::referrer_bundles(client, &pinned, &digest, &wanted, |statement| {
             annotations_present(
                 &bundles::subject_annotations(statement),
                 &options.annotations,
             )
         })
-        .await?;
+        .await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let found_bundles = !verified.is_empty() || !findings.is_empty();
-    if verified.is_empty() {
+    if verified.is_empty() && !options.formats.legacy() && !found_bundles {
+        findings.push(finding(
+            Code::NoSignatures,
+            pinned.to_string(),
+            "no Sigstore bundle is attached as a referrer (the policy reads bundles only)",
+        ));
+    }
+    if verified.is_empty() && options.formats.legacy() {
         let (legacy_verified, legacy_findings) =
             legacy_signatures(client, &pinned, &digest, options, &root, found_bundles).await?;
         verified.extend(legacy_verified);
@@ -251,7 +288,7 @@ pub fn check_attached_signature(
     };
     let (key, signer) = match &options.key {
         KeySource::Key(key) => (key.clone(), signer_of_key(key)),
-        KeySource::Identity(_) => {
+        KeySource::Identity(_) | KeySource::AnyIdentity(_) => {
             if !crate::sigstore::legacy::is_keyless(&layer.annotations) {
                 return Err(vec![finding(
                     Code::MaterialMismatch,
