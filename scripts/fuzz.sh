@@ -19,7 +19,7 @@ fi
 
 all_targets=(cargo_lock uv_lock package_lock sbom_validate oci_manifest image_reference
     registry_headers simple_signing dsse_statement key_files policy_toml sigstore_bundle
-    trusted_root)
+    trusted_root admission_review cluster_image_policy)
 which=${1:-all}
 seconds=${2:-60}
 if [[ $which == all ]]; then
@@ -46,6 +46,8 @@ seeds() {
         image_reference | registry_headers | policy_toml) ls $t/fuzz/"$1"/* ;;
         sigstore_bundle) ls $t/sigstore/conformance/*/bundle.sigstore.json $t/sigstore/github/*.json $t/sigstore/sigstore-rs/bundle_v03.json ;;
         trusted_root) ls $t/sigstore/*.json $t/sigstore/*/trusted_root*.json $t/sigstore/tuf/real/repo/*.root.json ;;
+        admission_review) ls $t/admission/reviews/*.json ;;
+        cluster_image_policy) ls $t/admission/*.yaml ;;
     esac
 }
 
@@ -53,7 +55,7 @@ seeds() {
 # truncates), the structure that matters is at the top of each file.
 max_len() {
     case $1 in
-        cargo_lock | uv_lock | package_lock | sbom_validate | sigstore_bundle | trusted_root) echo 16384 ;;
+        cargo_lock | uv_lock | package_lock | sbom_validate | sigstore_bundle | trusted_root | admission_review) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }

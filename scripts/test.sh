@@ -21,12 +21,13 @@ if ((${#need_apt[@]})); then
 fi
 
 # Independent implementations in Python: the in-toto project's bindings check our statements;
-# python-tuf builds the TUF repositories our client is tested against.
+# python-tuf builds the TUF repositories our client is tested against; kubernetes-validate
+# checks deploy/ against the Kubernetes schemas it bundles (offline).
 venv="$PWD/target/python-intoto"
-if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer' >/dev/null 2>&1; then
-    echo "installing in-toto-attestation and python-tuf into $venv" >&2
+if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate' >/dev/null 2>&1; then
+    echo "installing in-toto-attestation, python-tuf and kubernetes-validate into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0'
+    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0'
 fi
 export SUPPLY_TEST_PYTHON="$venv/bin/python"
 

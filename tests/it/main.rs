@@ -9,6 +9,7 @@ mod attesting;
 mod bounds;
 mod bundles;
 mod credentials;
+mod deploy;
 mod fault_proxy;
 mod faults;
 mod registry;

@@ -88,6 +88,11 @@ pub struct ImageDecision {
 }
 
 impl ImageDecision {
+    /// An admitted image with nothing to report (what an image no check applies to gets).
+    pub fn allowed(image: &str) -> Self {
+        Self::new(image)
+    }
+
     fn new(image: &str) -> Self {
         Self {
             image: image.to_owned(),
