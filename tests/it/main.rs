@@ -8,6 +8,7 @@ mod admission_webhook;
 mod attesting;
 mod bounds;
 mod bundles;
+mod c_api;
 mod credentials;
 mod deploy;
 mod fault_proxy;

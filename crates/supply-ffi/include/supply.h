@@ -9,8 +9,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#define SUPPLY_VERSION "0.1.0"
+#define SUPPLY_VERSION_MAJOR 0
+#define SUPPLY_VERSION_MINOR 1
+#define SUPPLY_VERSION_PATCH 0
+
+
 /*
  Outcome of a call. 0 is success; errors start at 1000 and a number is never reused.
+ `SUPPLY_RESULT_VERIFICATION_FAILED` means a check ran and said no (a verdict is returned
+ with it); `SUPPLY_RESULT_NETWORK`, `_TIMEOUT` and `_UNAUTHORIZED` mean nothing could be
+ checked (`supply_result_could_not_verify`): the caller chooses to fail open or closed.
  */
 enum supply_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -18,7 +27,7 @@ enum supply_result
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /*
-   Success.
+   Success (for a verification: accepted).
    */
   SUPPLY_RESULT_OK = 0,
   /*
@@ -42,11 +51,12 @@ enum supply_result
    */
   SUPPLY_RESULT_UNSUPPORTED = 1004,
   /*
-   A signature, digest or policy check said no.
+   A signature, digest or policy check said no; the verdict says why.
    */
   SUPPLY_RESULT_VERIFICATION_FAILED = 1005,
   /*
-   A required pointer argument was NULL, or a string was not UTF-8.
+   A required pointer argument was NULL, a string was not UTF-8, or an enum value is out
+   of range.
    */
   SUPPLY_RESULT_INVALID_ARGUMENT = 1006,
   /*
@@ -75,7 +85,7 @@ typedef uint32_t supply_result;
 #endif // __cplusplus
 
 /*
- Which lockfile format.
+ Which lockfile format (the values a `uint32_t ecosystem` argument takes).
  */
 enum supply_ecosystem
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -104,9 +114,35 @@ typedef uint32_t supply_ecosystem;
 #endif // __cplusplus
 
 /*
- Details of a failed call: a message with the whole cause chain. Free with `supply_error_free`.
+ A registry client and trusted root shared by calls from many threads.
+ */
+typedef struct supply_context supply_context;
+
+/*
+ Options for a context, set one by one, then consumed by `supply_context_builder_build`.
+ */
+typedef struct supply_context_builder supply_context_builder;
+
+/*
+ Details of a failed call: its code and a message with the whole cause chain. Free with
+ `supply_error_free`.
  */
 typedef struct supply_error supply_error;
+
+/*
+ A private key. Never printed; its memory is wiped when freed.
+ */
+typedef struct supply_signing_key supply_signing_key;
+
+/*
+ A verification's outcome. Strings it hands out stay valid until `supply_verdict_free`.
+ */
+typedef struct supply_verdict supply_verdict;
+
+/*
+ A public key.
+ */
+typedef struct supply_verifying_key supply_verifying_key;
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,6 +155,14 @@ extern "C" {
  `error` must be NULL or a pointer returned by this library and not yet freed.
  */
 const char *supply_error_message(const supply_error *error);
+
+/*
+ The error's result code (`SUPPLY_RESULT_OK` for a NULL error).
+
+ # Safety
+ `error` must be NULL or a pointer returned by this library and not yet freed.
+ */
+supply_result supply_error_code(const supply_error *error);
 
 /*
  Frees an error. NULL is ignored.
@@ -137,37 +181,411 @@ void supply_error_free(supply_error *error);
 void supply_string_free(char *text);
 
 /*
- The library version, a static NUL-terminated string (never freed).
+ The library version, a static NUL-terminated string (never freed); equal to the header's
+ `SUPPLY_VERSION`.
  */
 const char *supply_version(void);
 
 /*
- Builds a CycloneDX 1.6 JSON SBOM from NUL-terminated lockfile text (`SOURCE_DATE_EPOCH`
- pins the timestamp, as on the command line). `lockfile_name` labels local packages in
- bom-refs (e.g. "Cargo.lock"). On success `*json_out` owns a string to free with
- `supply_string_free`; on failure nothing is written there and, if `error_out` is not NULL,
- `*error_out` receives an error to free with `supply_error_free`.
+ Panics inside the library on purpose and returns what the boundary makes of it
+ (`SUPPLY_RESULT_PANIC`, with an error): for testing that a host survives a bug in supply.
 
  # Safety
- `lockfile` and `lockfile_name` must be NULL or NUL-terminated strings alive for the call;
- `json_out` must point to writable storage for one pointer; `error_out` must be NULL or do too.
+ `error_out` must be NULL or point to writable storage for one pointer.
  */
-supply_result supply_sbom_from_lockfile(supply_ecosystem ecosystem,
-                                        const char *lockfile,
+supply_result supply_selftest_panic(supply_error **error_out);
+
+/*
+ A new builder with the defaults: nothing read from the environment (no docker config, no
+ `SSL_CERT_FILE`), 120 s per request, 3 retries. Free with `supply_context_builder_free` if
+ it is not built.
+
+ # Safety
+ `builder_out` must point to writable storage for one pointer.
+ */
+supply_result supply_context_builder_new(supply_context_builder **builder_out);
+
+/*
+ Reads what the `supply` command reads: the docker config (`$DOCKER_CONFIG/config.json`,
+ else `~/.docker/config.json`, for credentials and credential helpers) and `SSL_CERT_FILE`.
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time.
+ */
+supply_result supply_context_builder_use_environment(supply_context_builder *builder);
+
+/*
+ The limit on one registry request (connection included), in milliseconds (at least 1).
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time.
+ */
+supply_result supply_context_builder_set_timeout_ms(supply_context_builder *builder,
+                                                    uint32_t timeout_ms);
+
+/*
+ Retries after the first attempt for 429, 5xx and connection errors (0 for none).
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time.
+ */
+supply_result supply_context_builder_set_retries(supply_context_builder *builder, uint32_t retries);
+
+/*
+ Also trust the CA certificates in this PEM file (NULL: the system's only).
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time; `path` NULL or a
+ NUL-terminated string; `error_out` NULL or writable storage for one pointer.
+ */
+supply_result supply_context_builder_set_ca_file(supply_context_builder *builder,
+                                                 const char *path,
+                                                 supply_error **error_out);
+
+/*
+ Read registry credentials from `<dir>/config.json` (docker's format, credential helpers
+ included); NULL: none.
+
+ # Safety
+ As `supply_context_builder_set_ca_file`.
+ */
+supply_result supply_context_builder_set_docker_config_dir(supply_context_builder *builder,
+                                                           const char *dir,
+                                                           supply_error **error_out);
+
+/*
+ Allow plain HTTP to every registry (it is always allowed for loopback hosts).
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time.
+ */
+supply_result supply_context_builder_set_allow_insecure(supply_context_builder *builder,
+                                                        bool allow);
+
+/*
+ The Sigstore trusted root (JSON) keyless verification uses; without one, keyless calls
+ fail with `SUPPLY_RESULT_INVALID_INPUT`.
+
+ # Safety
+ `builder` must be a live builder used by one thread at a time; `json` must point to `len`
+ readable bytes; `error_out` NULL or writable storage for one pointer.
+ */
+supply_result supply_context_builder_set_trusted_root(supply_context_builder *builder,
+                                                      const uint8_t *json,
+                                                      size_t len,
+                                                      supply_error **error_out);
+
+/*
+ Builds the context and frees the builder, whether or not it succeeds. Free the context
+ with `supply_context_free`.
+
+ # Safety
+ `builder` must be a live builder (not used again after this call); `context_out` must
+ point to writable storage for one pointer; `error_out` NULL or writable storage too.
+ */
+supply_result supply_context_builder_build(supply_context_builder *builder,
+                                           const supply_context **context_out,
+                                           supply_error **error_out);
+
+/*
+ Frees a builder that was not built. NULL is ignored.
+
+ # Safety
+ `builder` must be NULL or a live builder, not used again.
+ */
+void supply_context_builder_free(supply_context_builder *builder);
+
+/*
+ Frees a context once no call uses it any more. NULL is ignored.
+
+ # Safety
+ `context` must be NULL or a live context; no call may be using it, and it is not used again.
+ */
+void supply_context_free(const supply_context *context);
+
+/*
+ Decrypts cosign's encrypted private key (`ENCRYPTED SIGSTORE PRIVATE KEY` or
+ `ENCRYPTED COSIGN PRIVATE KEY` PEM). Free with `supply_signing_key_free`.
+
+ # Safety
+ `pem` must point to `pem_len` readable bytes, `password` to `password_len` (NULL with 0 for
+ an empty password); `key_out` to writable storage for one pointer; `error_out` NULL or too.
+ */
+supply_result supply_signing_key_from_pem(const uint8_t *pem,
+                                          size_t pem_len,
+                                          const uint8_t *password,
+                                          size_t password_len,
+                                          supply_signing_key **key_out,
+                                          supply_error **error_out);
+
+/*
+ Reads a PEM public key (`PUBLIC KEY`: ECDSA P-256/384/521, RSA, Ed25519). Free with
+ `supply_verifying_key_free`.
+
+ # Safety
+ `pem` must point to `len` readable bytes; `key_out` to writable storage for one pointer;
+ `error_out` NULL or too.
+ */
+supply_result supply_verifying_key_from_pem(const uint8_t *pem,
+                                            size_t len,
+                                            supply_verifying_key **key_out,
+                                            supply_error **error_out);
+
+/*
+ A new ECDSA P-256 key pair in cosign's format: the private key encrypted with `password`
+ (scrypt and secretbox, as `cosign generate-key-pair`), the public key as PEM. Both strings
+ are freed with `supply_string_free`.
+
+ # Safety
+ `password` must point to `password_len` readable bytes (NULL with 0 for an empty one); both
+ outputs to writable storage for one pointer; `error_out` NULL or too.
+ */
+supply_result supply_generate_key_pair(const uint8_t *password,
+                                       size_t password_len,
+                                       char **private_pem_out,
+                                       char **public_pem_out,
+                                       supply_error **error_out);
+
+/*
+ The public half of a private key. Free with `supply_verifying_key_free`.
+
+ # Safety
+ `key` must be a live signing key; `key_out` must point to writable storage for one pointer.
+ */
+supply_result supply_signing_key_public(const supply_signing_key *key,
+                                        supply_verifying_key **key_out);
+
+/*
+ Frees (and wipes) a private key. NULL is ignored.
+
+ # Safety
+ `key` must be NULL or a live signing key, not used again.
+ */
+void supply_signing_key_free(supply_signing_key *key);
+
+/*
+ Frees a public key. NULL is ignored.
+
+ # Safety
+ `key` must be NULL or a live verifying key, not used again.
+ */
+void supply_verifying_key_free(supply_verifying_key *key);
+
+/*
+ Whether `result` means nothing could be checked (a registry or service unreachable, too
+ slow, or refusing the credentials): retrying may help, and it is never a pass.
+ */
+bool supply_result_could_not_verify(uint32_t result);
+
+/*
+ A short, static description of a result code (never freed; "unknown result" for a number
+ that is not one).
+ */
+const char *supply_result_name(uint32_t result);
+
+/*
+ Builds a CycloneDX 1.6 JSON SBOM from lockfile bytes (`SOURCE_DATE_EPOCH` pins the
+ timestamp, as on the command line). `ecosystem` is a `supply_ecosystem` value;
+ `lockfile_name` labels local packages in bom-refs (e.g. "Cargo.lock"). Free `*json_out`
+ with `supply_string_free`.
+
+ # Safety
+ `lockfile` must point to `len` readable bytes; `lockfile_name` to a NUL-terminated string;
+ `json_out` to writable storage for one pointer; `error_out` NULL or too.
+ */
+supply_result supply_sbom_from_lockfile(uint32_t ecosystem,
+                                        const uint8_t *lockfile,
+                                        size_t len,
                                         const char *lockfile_name,
                                         char **json_out,
                                         supply_error **error_out);
 
 /*
- Validates CycloneDX 1.5/1.6 JSON: `SUPPLY_RESULT_OK` with `*problems_out` = 0 when valid,
- `SUPPLY_RESULT_VERIFICATION_FAILED` with the count (and the list in the error) when not.
+ Builds an SBOM from a lockfile, or from every lockfile under a directory (as `supply sbom
+ PATH` does). Free `*json_out` with `supply_string_free`.
 
  # Safety
- `json` must be NULL or a NUL-terminated string alive for the call; `problems_out` must point
- to a writable `size_t`; `error_out` must be NULL or point to writable storage for a pointer.
+ `path` must be a NUL-terminated string; `json_out` writable storage for one pointer;
+ `error_out` NULL or too.
  */
-supply_result supply_sbom_validate(const char *json,
+supply_result supply_sbom_from_path(const char *path, char **json_out, supply_error **error_out);
+
+/*
+ Validates CycloneDX 1.5/1.6 JSON against the official schema and for dangling refs. A
+ result, not an error: `SUPPLY_RESULT_OK` with `*problems_out` the number of problems (0:
+ valid) and `*report_json_out` (may be NULL to skip) a JSON array of `{path, message}`.
+ Other codes mean the document could not be checked (not JSON, too large).
+
+ # Safety
+ `json` must point to `len` readable bytes; `problems_out` to a writable `size_t`;
+ `report_json_out` NULL or writable storage for one pointer; `error_out` NULL or too.
+ */
+supply_result supply_sbom_validate(const uint8_t *json,
+                                   size_t len,
                                    size_t *problems_out,
+                                   char **report_json_out,
+                                   supply_error **error_out);
+
+/*
+ Signs an image as cosign does (the `sha256-<hex>.sig` tag, or with `bundle` true a Sigstore
+ bundle attached as an OCI referrer, cosign v3's format), with annotations from
+ `annotations_json` (a JSON object of strings, or NULL). `*result_json_out` receives what was
+ written (JSON: digest, signature reference, whether it was new); free it with
+ `supply_string_free`.
+
+ # Safety
+ `context` and `key` must be live objects; `image` a NUL-terminated string;
+ `annotations_json` NULL or one; `result_json_out` writable storage for one pointer;
+ `error_out` NULL or too.
+ */
+supply_result supply_sign_image(const supply_context *context,
+                                const supply_signing_key *key,
+                                const char *image,
+                                const char *annotations_json,
+                                bool bundle,
+                                char **result_json_out,
+                                supply_error **error_out);
+
+/*
+ Attaches a signed in-toto attestation (DSSE) to an image as cosign does (`.att`).
+ `predicate_type` is a URI or one of cosign's names (`slsaprovenance1`, `cyclonedx`, …);
+ `predicate` the predicate's JSON (a whole statement is accepted too: its predicate is used);
+ `replace` removes earlier attestations of the same type. `*result_json_out` receives what was
+ written (JSON); free it with `supply_string_free`.
+
+ # Safety
+ `context` and `key` must be live objects; `image` and `predicate_type` NUL-terminated
+ strings; `predicate` `predicate_len` readable bytes; `result_json_out` writable storage for
+ one pointer; `error_out` NULL or too.
+ */
+supply_result supply_attest_image(const supply_context *context,
+                                  const supply_signing_key *key,
+                                  const char *image,
+                                  const char *predicate_type,
+                                  const uint8_t *predicate,
+                                  size_t predicate_len,
+                                  bool replace,
+                                  char **result_json_out,
+                                  supply_error **error_out);
+
+/*
+ Whether the verdict accepts (false for NULL).
+
+ # Safety
+ `verdict` must be NULL or a live verdict.
+ */
+bool supply_verdict_accepted(const supply_verdict *verdict);
+
+/*
+ The digest decided on (`sha256:<hex>`), or NULL when there is none (or for NULL).
+
+ # Safety
+ `verdict` must be NULL or a live verdict.
+ */
+const char *supply_verdict_digest(const supply_verdict *verdict);
+
+/*
+ How many findings the verdict has (0 for NULL).
+
+ # Safety
+ `verdict` must be NULL or a live verdict.
+ */
+size_t supply_verdict_finding_count(const supply_verdict *verdict);
+
+/*
+ The stable code of finding `index` (`signature-invalid`, …), NULL when out of range.
+
+ # Safety
+ `verdict` must be NULL or a live verdict.
+ */
+const char *supply_verdict_finding_code(const supply_verdict *verdict, size_t index);
+
+/*
+ The message of finding `index` (for people; match on the code), NULL when out of range.
+
+ # Safety
+ `verdict` must be NULL or a live verdict.
+ */
+const char *supply_verdict_finding_message(const supply_verdict *verdict, size_t index);
+
+/*
+ The whole verdict as JSON (what was verified, who signed, every finding). Free the string
+ with `supply_string_free`.
+
+ # Safety
+ `verdict` must be a live verdict; `json_out` must point to writable storage for one
+ pointer; `error_out` NULL or too.
+ */
+supply_result supply_verdict_json(const supply_verdict *verdict,
+                                  char **json_out,
+                                  supply_error **error_out);
+
+/*
+ Frees a verdict. NULL is ignored.
+
+ # Safety
+ `verdict` must be NULL or a live verdict, not used again.
+ */
+void supply_verdict_free(supply_verdict *verdict);
+
+/*
+ Verifies an image's signatures: with `key` (not NULL), or keyless for the certificate
+ `identity` and OIDC `issuer` (exact values; `key` NULL). Bundles attached as referrers
+ (cosign v3) are read first, then the legacy `.sig` tag. `annotations_json` (a JSON object
+ of strings, or NULL) lists annotations the signature must carry. Free the verdict with
+ `supply_verdict_free`.
+
+ # Safety
+ `context` must be live; `key` NULL or live; strings NULL or NUL-terminated (`image` not
+ NULL); `verdict_out` writable storage for one pointer; `error_out` NULL or too.
+ */
+supply_result supply_verify_image(const supply_context *context,
+                                  const supply_verifying_key *key,
+                                  const char *identity,
+                                  const char *issuer,
+                                  const char *image,
+                                  const char *annotations_json,
+                                  supply_verdict **verdict_out,
+                                  supply_error **error_out);
+
+/*
+ Verifies an image's attestations of `predicate_type` (a URI or cosign's name) with `key`
+ or keyless (as `supply_verify_image`), and `policy_toml` (the TOML of `supply
+ verify-attestation --policy`: builder id, source repository and ref, buildTypes, SBOM
+ validity; NULL for none). Free the verdict with `supply_verdict_free`.
+
+ # Safety
+ As `supply_verify_image`; `predicate_type` a NUL-terminated string, `policy_toml` NULL or one.
+ */
+supply_result supply_verify_attestations(const supply_context *context,
+                                         const supply_verifying_key *key,
+                                         const char *identity,
+                                         const char *issuer,
+                                         const char *image,
+                                         const char *predicate_type,
+                                         const char *policy_toml,
+                                         supply_verdict **verdict_out,
+                                         supply_error **error_out);
+
+/*
+ Verifies a Sigstore bundle (JSON, v0.1–v0.3) over `artifact` with `key` or keyless (as
+ `supply_verify_image`), offline, under the context's trusted root (with a key and no root,
+ the key alone is trusted). Free the verdict with `supply_verdict_free`.
+
+ # Safety
+ `context` must be live; `key` NULL or live; `bundle` and `artifact` readable for their
+ lengths; strings NULL or NUL-terminated; `verdict_out` writable storage for one pointer;
+ `error_out` NULL or too.
+ */
+supply_result supply_verify_bundle(const supply_context *context,
+                                   const supply_verifying_key *key,
+                                   const char *identity,
+                                   const char *issuer,
+                                   const uint8_t *bundle,
+                                   size_t bundle_len,
+                                   const uint8_t *artifact,
+                                   size_t artifact_len,
+                                   supply_verdict **verdict_out,
                                    supply_error **error_out);
 
 #ifdef __cplusplus
