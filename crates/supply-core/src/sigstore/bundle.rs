@@ -424,16 +424,24 @@ impl Bundle {
 }
 
 impl Bundle {
-    /// The bundle as v0.3 JSON (`application/vnd.dev.sigstore.bundle.v0.3+json`), in protobuf's
-    /// JSON mapping: int64 as strings, bytes as standard base64.
+    /// The bundle as JSON of its own version (what we sign is v0.3,
+    /// `application/vnd.dev.sigstore.bundle.v0.3+json`), in protobuf's JSON mapping: int64 as
+    /// strings, bytes as standard base64. Each version keeps its rules: written as v0.3, a v0.1
+    /// bundle with only an inclusion promise would no longer parse.
     pub fn to_json(&self) -> Vec<u8> {
         use base64::Engine as _;
         use serde_json::{Value, json};
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         let mut material = serde_json::Map::new();
         match &self.material {
-            Material::Certificate(der) => {
+            Material::Certificate(der) if self.minor_version >= 3 => {
                 material.insert("certificate".into(), json!({"rawBytes": b64(der)}));
+            }
+            Material::Certificate(der) => {
+                material.insert(
+                    "x509CertificateChain".into(),
+                    json!({"certificates": [{"rawBytes": b64(der)}]}),
+                );
             }
             Material::PublicKey { hint } => {
                 material.insert("publicKey".into(), json!({"hint": hint}));
@@ -477,8 +485,13 @@ impl Bundle {
                 json!({"rfc3161Timestamps": timestamps}),
             );
         }
+        let media_type = match self.minor_version {
+            1 => "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            2 => "application/vnd.dev.sigstore.bundle+json;version=0.2",
+            _ => "application/vnd.dev.sigstore.bundle.v0.3+json",
+        };
         let mut bundle = json!({
-            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "mediaType": media_type,
             "verificationMaterial": Value::Object(material),
         });
         match &self.content {
