@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Tools the tests call: a real registry (CNCF distribution), htpasswd for its basic auth,
 # openssl for its test CA, umoci + skopeo to build and push images with another implementation,
-# gcc, valgrind, pkg-config and readelf for the C API tests, GNU time for a memory bound.
+# gcc, valgrind, pkg-config and readelf for the C API tests, GNU time for a memory bound, node
+# and npm for the loopback Sigstore the keyless-signing tests sign against.
 need_apt=()
-for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils; do
+for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils node:nodejs npm:npm; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 # GNU time measures the peak memory of `supply` in the bounded-fetch test (`time` alone is the
@@ -22,14 +23,22 @@ fi
 
 # Independent implementations in Python: the in-toto project's bindings check our statements;
 # python-tuf builds the TUF repositories our client is tested against; kubernetes-validate
-# checks deploy/ against the Kubernetes schemas it bundles (offline).
+# checks deploy/ against the Kubernetes schemas it bundles (offline); sigstore-python verifies
+# the bundles keyless signing writes.
 venv="$PWD/target/python-intoto"
-if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate' >/dev/null 2>&1; then
-    echo "installing in-toto-attestation, python-tuf and kubernetes-validate into $venv" >&2
+if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate, sigstore' >/dev/null 2>&1; then
+    echo "installing in-toto-attestation, python-tuf, kubernetes-validate and sigstore into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0'
+    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0' 'sigstore==4.5.1'
 fi
 export SUPPLY_TEST_PYTHON="$venv/bin/python"
+
+# The loopback Sigstore (Fulcio, Rekor, timestamp authority: tests/sigstore-mock) is built on
+# sigstore-js's @sigstore/mock; npm ci installs exactly the versions its lock file pins.
+if [[ ! -d tests/sigstore-mock/node_modules/@sigstore/mock || ! -d tests/sigstore-mock/node_modules/sigstore ]]; then
+    echo "installing the loopback Sigstore's npm packages into tests/sigstore-mock" >&2
+    npm ci --prefix tests/sigstore-mock --no-audit --no-fund
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

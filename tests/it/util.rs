@@ -108,7 +108,7 @@ pub(crate) fn test_python() -> PathBuf {
         .unwrap_or(venv);
     assert!(
         python.is_file(),
-        "no test Python at {}: run scripts/test.sh (it makes the venv: `pip install in-toto-attestation tuf==7.0.1 'securesystemslib[crypto]==1.6.0' kubernetes-validate==1.37.0`) or set SUPPLY_TEST_PYTHON",
+        "no test Python at {}: run scripts/test.sh (it makes the venv: `pip install in-toto-attestation tuf==7.0.1 'securesystemslib[crypto]==1.6.0' kubernetes-validate==1.37.0 sigstore==4.5.1`) or set SUPPLY_TEST_PYTHON",
         python.display()
     );
     python

@@ -32,18 +32,22 @@ pub(crate) enum Command {
     GenerateKeyPair(GenerateKeyPairArgs),
     /// Import an RSA, ECDSA or Ed25519 private key into cosign's encrypted format.
     ImportKeyPair(ImportKeyPairArgs),
-    /// Sign an image with a key, stored as cosign does (`sha256-<hex>.sig`).
+    /// Sign an image keylessly (Fulcio + Rekor) or with --key, as cosign does: a Sigstore
+    /// bundle referrer or the legacy `sha256-<hex>.sig` tag.
     Sign(SignArgs),
     /// Verify an image's cosign signatures with a public key.
     Verify(VerifyArgs),
     /// Write an in-toto statement with SLSA provenance v1 built from the CI environment.
     Provenance(ProvenanceArgs),
-    /// Attach a signed in-toto attestation (DSSE) to an image, as cosign does (`.att`).
+    /// Attach a signed in-toto attestation (DSSE) to an image, as cosign does (a bundle
+    /// referrer or the legacy `.att` tag).
     Attest(AttestArgs),
     /// Verify an image's attestations with a key and, optionally, a policy.
     VerifyAttestation(VerifyAttestationArgs),
-    /// Sign a file with a key; prints the base64 signature.
+    /// Sign a file keylessly or with a key: a Sigstore bundle, or the base64 signature.
     SignBlob(SignBlobArgs),
+    /// Sign a file keylessly into a Sigstore bundle (the conformance suite's client protocol).
+    SignBundle(SignBundleArgs),
     /// Verify a file's signature: a base64 signature with a key, or a Sigstore bundle.
     VerifyBlob(VerifyBlobArgs),
     /// Verify a Sigstore bundle over a file or a `sha256:<hex>` digest (keyless or with a key).
@@ -127,21 +131,78 @@ pub(crate) struct ImportKeyPairArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
     /// The private key (cosign's encrypted format); password from COSIGN_PASSWORD,
-    /// SUPPLY_PASSWORD or a prompt.
+    /// SUPPLY_PASSWORD or a prompt. Without it, signs keylessly (Fulcio + Rekor).
     #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    pub(crate) key: Option<PathBuf>,
     /// Annotation to sign along (`key=value`), repeatable.
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE", value_parser = parse_annotation)]
     pub(crate) annotations: Vec<(String, String)>,
     /// For an index, also sign every manifest it lists.
     #[arg(long)]
     pub(crate) recursive: bool,
-    /// Write a Sigstore bundle as an OCI 1.1 referrer (cosign v3's format) instead of the
-    /// legacy `.sig` tag.
-    #[arg(long)]
-    pub(crate) new_bundle_format: bool,
+    #[command(flatten)]
+    pub(crate) format: FormatArgs,
+    #[command(flatten)]
+    pub(crate) keyless: KeylessArgs,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
+}
+
+/// Where signatures and attestations go: a Sigstore bundle as an OCI 1.1 referrer (cosign v3's
+/// default) or the legacy `.sig` / `.att` tags.
+#[derive(Debug, Args)]
+pub(crate) struct FormatArgs {
+    /// Write a Sigstore bundle as an OCI 1.1 referrer (`=false` for the legacy tag, as in
+    /// cosign). Default: bundles when keyless, the legacy tag with --key.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub(crate) new_bundle_format: Option<bool>,
+    /// Write the legacy `.sig` / `.att` tag (same as --new-bundle-format=false).
+    #[arg(long, conflicts_with = "new_bundle_format")]
+    pub(crate) legacy_format: bool,
+}
+
+impl FormatArgs {
+    /// Whether to write a bundle referrer.
+    pub(crate) fn bundle(&self, keyless: bool) -> bool {
+        !self.legacy_format && self.new_bundle_format.unwrap_or(keyless)
+    }
+}
+
+/// A secret given on the command line: never shown by `Debug`.
+#[derive(Clone)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+fn parse_secret(text: &str) -> Result<Secret, String> {
+    Ok(Secret(text.to_owned()))
+}
+
+/// Keyless signing: the identity token and the Sigstore services.
+#[derive(Debug, Args)]
+pub(crate) struct KeylessArgs {
+    /// The OIDC identity token (or a file holding it). Default: SIGSTORE_ID_TOKEN, then GitHub
+    /// Actions' token endpoint (needs `permissions: id-token: write`).
+    #[arg(long, value_name = "TOKEN|FILE", value_parser = parse_secret)]
+    pub(crate) identity_token: Option<Secret>,
+    /// Fulcio's URL (a private Sigstore instance).
+    #[arg(long, value_name = "URL")]
+    pub(crate) fulcio_url: Option<String>,
+    /// Rekor's URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) rekor_url: Option<String>,
+    /// An RFC 3161 timestamp authority's URL (e.g. `https://host/api/v1/timestamp`).
+    #[arg(long, value_name = "URL")]
+    pub(crate) timestamp_server_url: Option<String>,
+    /// A Sigstore SigningConfig (v0.2) naming the services.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fulcio_url", "rekor_url", "timestamp_server_url"])]
+    pub(crate) signing_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -223,9 +284,9 @@ pub(crate) struct ProvenanceArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct AttestArgs {
-    /// The private key.
+    /// The private key. Without it, attests keylessly (Fulcio + Rekor).
     #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    pub(crate) key: Option<PathBuf>,
     /// Predicate type: slsaprovenance1, slsaprovenance, cyclonedx, spdxjson, vuln, openvex,
     /// link, custom, or a URI.
     #[arg(long = "type", value_name = "TYPE")]
@@ -233,9 +294,13 @@ pub(crate) struct AttestArgs {
     /// The predicate (JSON); a whole in-toto statement is accepted too (its predicate is used).
     #[arg(long, value_name = "FILE")]
     pub(crate) predicate: PathBuf,
-    /// Remove earlier attestations of the same type.
+    /// Remove earlier attestations of the same type (legacy `.att` tag only).
     #[arg(long)]
     pub(crate) replace: bool,
+    #[command(flatten)]
+    pub(crate) format: FormatArgs,
+    #[command(flatten)]
+    pub(crate) keyless: KeylessArgs,
     #[command(flatten)]
     pub(crate) image: ImageArgs,
 }
@@ -259,12 +324,33 @@ pub(crate) struct VerifyAttestationArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SignBlobArgs {
-    /// The private key.
+    /// The private key. Without it, signs keylessly (needs --bundle).
     #[arg(long, value_name = "FILE")]
-    pub(crate) key: PathBuf,
+    pub(crate) key: Option<PathBuf>,
     /// Also write the signature to this file.
     #[arg(long, value_name = "FILE")]
     pub(crate) output_signature: Option<PathBuf>,
+    /// Write a Sigstore bundle (v0.3) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) keyless: KeylessArgs,
+    /// The file to sign.
+    pub(crate) file: PathBuf,
+}
+
+/// The Sigstore conformance suite's `sign-bundle` client protocol: keyless signing of a file
+/// (or, with --in-toto, of the in-toto statement it holds) into a bundle.
+#[derive(Debug, Args)]
+pub(crate) struct SignBundleArgs {
+    /// Where to write the bundle.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) bundle: PathBuf,
+    /// The file is an in-toto statement to sign as a DSSE envelope.
+    #[arg(long)]
+    pub(crate) in_toto: bool,
+    #[command(flatten)]
+    pub(crate) keyless: KeylessArgs,
     /// The file to sign.
     pub(crate) file: PathBuf,
 }
@@ -467,12 +553,17 @@ pub(crate) struct SbomArgs {
     /// Leave out packages only needed for development (dev dependencies, dependency groups).
     #[arg(long)]
     pub(crate) exclude_dev: bool,
-    /// Also attach the SBOM to this image as a signed CycloneDX attestation (needs --key).
-    #[arg(long, value_name = "IMAGE", requires = "key")]
+    /// Also attach the SBOM to this image as a signed CycloneDX attestation (with --key, or
+    /// keylessly).
+    #[arg(long, value_name = "IMAGE")]
     pub(crate) attest: Option<String>,
-    /// Private key for --attest.
-    #[arg(long, value_name = "FILE")]
+    /// Private key for --attest (without it, --attest signs keylessly).
+    #[arg(long, value_name = "FILE", requires = "attest")]
     pub(crate) key: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) format: FormatArgs,
+    #[command(flatten)]
+    pub(crate) keyless: KeylessArgs,
     #[command(flatten)]
     pub(crate) registry: RegistryArgs,
 }

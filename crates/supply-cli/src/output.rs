@@ -14,6 +14,7 @@ use supply_core::attest::subject::SubjectError;
 use supply_core::attest::{AttestError, intoto::StatementError};
 use supply_core::blocking::BlockingError;
 use supply_core::fsio::{self, FileError};
+use supply_core::keyless::KeylessError;
 use supply_core::keys::KeyError;
 use supply_core::keys::files::KeyFileError;
 use supply_core::oci::{ReferenceError, RegistryError};
@@ -141,6 +142,7 @@ fn error_kind(error: &anyhow::Error) -> Option<ErrorKind> {
             TrustRootError,
             BlockingError,
             PolicyLoadError,
+            KeylessError,
         );
     }
     None

@@ -36,6 +36,7 @@ use crate::attest::intoto::Subject;
 use crate::attest::subject::{self, SubjectError, SubjectSource};
 use crate::attest::{self, AttestError, AttestOptions, Attested};
 use crate::digest::Digest;
+use crate::keyless;
 use crate::keys::SigningKey;
 use crate::oci::{Reference, RegistryClient, RegistryError};
 use crate::sign::{self, SignError, SignOptions, Signed};
@@ -106,6 +107,88 @@ pub fn sign_image_bundle(
     options: &SignOptions,
 ) -> Result<Vec<Signed>, SignError> {
     block_on(sign::bundle::sign_image_bundle(client, image, key, options))
+}
+
+/// [`sign::bundle::sign_image_bundle_with`] (a key or keyless), blocking.
+pub fn sign_image_bundle_with(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: sign::bundle::BundleSigner<'_>,
+    options: &SignOptions,
+) -> Result<Vec<Signed>, SignError> {
+    block_on(sign::bundle::sign_image_bundle_with(
+        client, image, signer, options,
+    ))
+}
+
+/// [`sign::sign_image_keyless_legacy`], blocking.
+pub fn sign_image_keyless_legacy(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: &keyless::KeylessSigner,
+    options: &SignOptions,
+) -> Result<Vec<Signed>, SignError> {
+    block_on(sign::sign_image_keyless_legacy(
+        client, image, signer, options,
+    ))
+}
+
+/// [`attest::attest_image_keyless_legacy`], blocking.
+pub fn attest_image_keyless_legacy(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: &keyless::KeylessSigner,
+    options: &AttestOptions,
+) -> Result<Attested, AttestError> {
+    block_on(attest::attest_image_keyless_legacy(
+        client, image, signer, options,
+    ))
+}
+
+/// [`sign::bundle::attest_image_bundle`], blocking.
+pub fn attest_image_bundle(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: sign::bundle::BundleSigner<'_>,
+    predicate_type: &str,
+    predicate: serde_json::Value,
+) -> Result<(Digest, Reference), SignError> {
+    block_on(sign::bundle::attest_image_bundle(
+        client,
+        image,
+        signer,
+        predicate_type,
+        predicate,
+    ))
+}
+
+/// The identity token from `source` (asking GitHub Actions when that is the source), then an
+/// ephemeral key certified for it: [`keyless::KeylessSigner::new`], blocking.
+pub fn keyless_signer(
+    options: &keyless::KeylessOptions,
+    source: keyless::token::TokenSource,
+) -> Result<keyless::KeylessSigner, keyless::KeylessError> {
+    block_on(async {
+        let http = keyless::Http::new(options.timeout)?;
+        let token = source.token(&http).await?;
+        keyless::KeylessSigner::new(options, &token).await
+    })
+}
+
+/// [`keyless::KeylessSigner::sign_artifact`], blocking.
+pub fn keyless_sign_artifact(
+    signer: &keyless::KeylessSigner,
+    artifact: &[u8],
+) -> Result<crate::sigstore::Bundle, keyless::KeylessError> {
+    block_on(signer.sign_artifact(artifact))
+}
+
+/// [`keyless::KeylessSigner::sign_statement`], blocking.
+pub fn keyless_sign_statement(
+    signer: &keyless::KeylessSigner,
+    statement: &crate::attest::intoto::Statement,
+) -> Result<crate::sigstore::Bundle, keyless::KeylessError> {
+    block_on(signer.sign_statement(statement))
 }
 
 /// [`verify::verify_image`], blocking.

@@ -29,6 +29,7 @@ pub mod blocking;
 pub mod digest;
 pub mod error;
 pub mod fsio;
+pub mod keyless;
 pub mod keys;
 pub mod oci;
 pub mod purl;

@@ -16,8 +16,11 @@ use supply_core::{blocking, fsio};
 use super::image::{client, reference, report_round_trips};
 use super::keys::load_signing_key;
 use crate::ExitStatus;
-use crate::cli::{AttestArgs, OutputFormat, ProvenanceArgs, RegistryArgs, VerifyAttestationArgs};
+use crate::cli::{
+    AttestArgs, KeylessArgs, OutputFormat, ProvenanceArgs, RegistryArgs, VerifyAttestationArgs,
+};
 use crate::output;
+use supply_core::sign::bundle::BundleSigner;
 
 const MAX_PREDICATE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -49,7 +52,11 @@ pub(crate) fn attest(args: &AttestArgs) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("{} is not JSON", args.predicate.display()))?;
     let attested = attest_value(
         &args.image.image,
-        &args.key,
+        &Signing {
+            key: args.key.as_deref(),
+            bundle: args.format.bundle(args.key.is_none()),
+            keyless: &args.keyless,
+        },
         &args.predicate_type,
         intoto::predicate_of(document),
         args.replace,
@@ -63,10 +70,20 @@ pub(crate) fn attest(args: &AttestArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Who attests and in which format.
+pub(crate) struct Signing<'a> {
+    /// The private key, or keyless.
+    pub(crate) key: Option<&'a Path>,
+    /// A bundle referrer rather than the legacy `.att` tag.
+    pub(crate) bundle: bool,
+    /// The keyless flags.
+    pub(crate) keyless: &'a KeylessArgs,
+}
+
 /// Attests `predicate` (shared with `supply sbom --attest`).
 pub(crate) fn attest_value(
     image: &str,
-    key: &Path,
+    signing: &Signing<'_>,
     predicate_type: &str,
     predicate: Value,
     replace: bool,
@@ -78,10 +95,46 @@ pub(crate) fn attest_value(
         predicate,
         replace,
     };
-    let key = load_signing_key(key)?;
     let client = client(registry)?;
-    let attested = blocking::attest_image(&client, &image, &key, &options)
-        .with_context(|| format!("attesting {image}"))?;
+    let key = signing.key.map(load_signing_key).transpose()?;
+    let attested = if !signing.bundle {
+        match &key {
+            Some(key) => blocking::attest_image(&client, &image, key, &options),
+            None => {
+                let signer = super::keyless::signer(signing.keyless)?;
+                blocking::attest_image_keyless_legacy(&client, &image, &signer, &options)
+            }
+        }
+        .map_err(anyhow::Error::from)
+    } else {
+        if replace {
+            anyhow::bail!(
+                "--replace applies to the legacy .att tag; bundle referrers are never removed"
+            );
+        }
+        let keyless;
+        let signer = match &key {
+            Some(key) => BundleSigner::Key(key),
+            None => {
+                keyless = super::keyless::signer(signing.keyless)?;
+                BundleSigner::Keyless(&keyless)
+            }
+        };
+        blocking::attest_image_bundle(
+            &client,
+            &image,
+            signer,
+            &options.predicate_type,
+            options.predicate.clone(),
+        )
+        .map(|(digest, reference)| Attested {
+            digest,
+            attestation_reference: reference,
+            replaced: 0,
+        })
+        .map_err(anyhow::Error::from)
+    }
+    .with_context(|| format!("attesting {image}"))?;
     report_round_trips(&client, registry);
     Ok(attested)
 }

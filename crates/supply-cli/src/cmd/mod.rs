@@ -4,6 +4,7 @@ pub(crate) mod admission;
 mod attest;
 mod bundle;
 pub(crate) mod image;
+mod keyless;
 mod keys;
 mod sbom;
 mod sign;
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::SignBlob(args) => sign::sign_blob(&args),
         Command::VerifyBlob(args) => sign::verify_blob(&args),
         Command::VerifyBundle(args) => bundle::verify_bundle(&args),
+        Command::SignBundle(args) => keyless::sign_bundle(&args),
         Command::Admission(args) => match args.action {
             AdmissionAction::Serve(args) => crate::serve::run(&args),
         },

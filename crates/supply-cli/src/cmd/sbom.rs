@@ -33,10 +33,21 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
         let _ = writeln!(stderr, "warning: {warning}");
     }
     output::write_document(args.output.as_deref(), generated.bom.json())?;
-    if let (Some(image), Some(key)) = (&args.attest, &args.key) {
+    if let Some(image) = &args.attest {
         let predicate: serde_json::Value = serde_json::from_str(generated.bom.json())?;
-        let attested =
-            super::attest::attest_value(image, key, "cyclonedx", predicate, false, &args.registry)?;
+        let signing = super::attest::Signing {
+            key: args.key.as_deref(),
+            bundle: args.format.bundle(args.key.is_none()),
+            keyless: &args.keyless,
+        };
+        let attested = super::attest::attest_value(
+            image,
+            &signing,
+            "cyclonedx",
+            predicate,
+            false,
+            &args.registry,
+        )?;
         // The SBOM may be on standard output: the note goes to standard error.
         let _ = writeln!(
             stderr,

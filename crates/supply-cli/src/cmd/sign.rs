@@ -3,8 +3,10 @@
 use std::io::Write;
 
 use anyhow::Context;
+use base64::Engine as _;
 use supply_core::keys::files;
 use supply_core::sign::SignOptions;
+use supply_core::sign::bundle::BundleSigner;
 use supply_core::verify::VerifyOptions;
 use supply_core::{blocking, fsio};
 
@@ -18,16 +20,34 @@ const MAX_BLOB_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
     let image = reference(&args.image.image)?;
-    let key = load_signing_key(&args.key)?;
-    let client = client(&args.image.registry)?;
     let options = SignOptions {
         annotations: args.annotations.iter().cloned().collect(),
         recursive: args.recursive,
     };
-    let signed = if args.new_bundle_format {
-        blocking::sign_image_bundle(&client, &image, &key, &options)
-    } else {
-        blocking::sign_image(&client, &image, &key, &options)
+    let bundle = args.format.bundle(args.key.is_none());
+    let client = client(&args.image.registry)?;
+    let signed = match &args.key {
+        Some(path) => {
+            let key = load_signing_key(path)?;
+            if bundle {
+                blocking::sign_image_bundle(&client, &image, &key, &options)
+            } else {
+                blocking::sign_image(&client, &image, &key, &options)
+            }
+        }
+        None => {
+            let signer = super::keyless::signer(&args.keyless)?;
+            if bundle {
+                blocking::sign_image_bundle_with(
+                    &client,
+                    &image,
+                    BundleSigner::Keyless(&signer),
+                    &options,
+                )
+            } else {
+                blocking::sign_image_keyless_legacy(&client, &image, &signer, &options)
+            }
+        }
     }
     .with_context(|| format!("signing {image}"))?;
     let mut stdout = std::io::stdout().lock();
@@ -83,7 +103,27 @@ pub(crate) fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
 
 pub(crate) fn sign_blob(args: &SignBlobArgs) -> anyhow::Result<ExitStatus> {
     let bytes = fsio::read_bounded(&args.file, MAX_BLOB_FILE_BYTES)?;
-    let key = load_signing_key(&args.key)?;
+    let Some(key) = &args.key else {
+        let Some(bundle_path) = &args.bundle else {
+            anyhow::bail!(
+                "keyless sign-blob writes a Sigstore bundle: pass --bundle FILE (or sign with --key)"
+            );
+        };
+        let signer = super::keyless::signer(&args.keyless)?;
+        let bundle = blocking::keyless_sign_artifact(&signer, &bytes).context("keyless signing")?;
+        fsio::write_atomic(bundle_path, &bundle.to_json())?;
+        if let Some(path) = &args.output_signature {
+            let signature =
+                base64::engine::general_purpose::STANDARD.encode(bundle.content.signature());
+            fsio::write_atomic(path, signature.as_bytes())?;
+        }
+        return Ok(ExitStatus::Success);
+    };
+    let key = load_signing_key(key)?;
+    if let Some(bundle_path) = &args.bundle {
+        let bundle = supply_core::sign::bundle::key_message_bundle(&key, &bytes);
+        fsio::write_atomic(bundle_path, &bundle.to_json())?;
+    }
     let signature = blocking::sign_blob(&key, &bytes);
     if let Some(path) = &args.output_signature {
         fsio::write_atomic(path, signature.as_bytes())?;

@@ -35,6 +35,9 @@ pub enum AttestError {
     /// The existing attestation image could not be read or written.
     #[error(transparent)]
     Attach(#[from] AttachError),
+    /// Keyless signing failed.
+    #[error(transparent)]
+    Keyless(#[from] crate::keyless::KeylessError),
     /// The blocking facade could not run the work.
     #[error(transparent)]
     Blocking(#[from] crate::blocking::BlockingError),
@@ -45,6 +48,7 @@ impl crate::error::Classify for AttestError {
         match self {
             Self::Registry(e) => e.kind(),
             Self::Attach(e) => e.kind(),
+            Self::Keyless(e) => e.kind(),
             Self::Blocking(e) => e.kind(),
         }
     }
@@ -89,6 +93,65 @@ pub async fn attest_image(
         options.predicate.clone(),
     );
     let envelope = dsse::sign(key, dsse::IN_TOTO_PAYLOAD_TYPE, &statement.to_json()).to_json();
+    append(client, image, digest, envelope, BTreeMap::new(), options).await
+}
+
+/// Attests keylessly in cosign's legacy layout: the envelope as an `.att` layer with the
+/// certificate, chain, Rekor bundle and timestamp annotations; verified before it is pushed.
+pub async fn attest_image_keyless_legacy(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: &crate::keyless::KeylessSigner,
+    options: &AttestOptions,
+) -> Result<Attested, AttestError> {
+    let digest = client.resolve(image).await?;
+    let statement = Statement::new(
+        vec![Subject::new(Some(image.repository_name()), &digest)],
+        options.predicate_type.as_str(),
+        options.predicate.clone(),
+    );
+    let bundle = signer.sign_statement(&statement).await?;
+    let crate::sigstore::bundle::Content::Dsse {
+        payload_type,
+        payload,
+        signatures,
+    } = &bundle.content
+    else {
+        return Err(crate::keyless::KeylessError::Internal("not an envelope".into()).into());
+    };
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    // The same envelope bytes Rekor logged (the serialisation is deterministic).
+    let envelope = dsse::Envelope {
+        payload: b64(payload),
+        payload_type: payload_type.clone(),
+        signatures: signatures
+            .iter()
+            .map(|(keyid, sig)| dsse::EnvelopeSignature {
+                keyid: keyid.clone(),
+                sig: b64(sig),
+            })
+            .collect(),
+    }
+    .to_json();
+    let annotations = crate::sigstore::legacy::annotations_from_bundle(
+        &bundle,
+        signer.chain().get(1..).unwrap_or_default(),
+    );
+    append(client, image, digest, envelope, annotations, options).await
+}
+
+/// Appends an envelope layer to the image's `.att` image (replacing same-type ones when
+/// asked).
+async fn append(
+    client: &RegistryClient,
+    image: &Reference,
+    digest: Digest,
+    envelope: Vec<u8>,
+    extra: BTreeMap<String, String>,
+    options: &AttestOptions,
+) -> Result<Attested, AttestError> {
+    let predicate_type = options.predicate_type.as_str();
     let reference = api::attachment_reference(image, &digest, Attachment::Attestation)
         .map_err(AttachError::from)?;
     let mut layers = attach::existing_layers(client, &reference).await?;
@@ -103,17 +166,17 @@ pub async fn attest_image(
     let replaced = before - layers.len();
     let size = envelope.len() as u64;
     let envelope_digest = client.push_blob(&reference, envelope).await?;
+    let mut annotations = extra;
+    annotations.insert(SIGNATURE_ANNOTATION.to_owned(), String::new());
+    annotations.insert(
+        PREDICATE_TYPE_ANNOTATION.to_owned(),
+        predicate_type.to_owned(),
+    );
     layers.push(Layer {
         media_type: DSSE_MEDIA_TYPE.to_owned(),
         size,
         digest: envelope_digest,
-        annotations: BTreeMap::from([
-            (SIGNATURE_ANNOTATION.to_owned(), String::new()),
-            (
-                PREDICATE_TYPE_ANNOTATION.to_owned(),
-                predicate_type.to_owned(),
-            ),
-        ]),
+        annotations,
     });
     attach::write(client, &reference, &layers).await?;
     Ok(Attested {

@@ -26,6 +26,9 @@ pub enum SignError {
     /// The existing signature image could not be read or written.
     #[error(transparent)]
     Attach(#[from] AttachError),
+    /// Keyless signing failed (token, Fulcio, Rekor, timestamp authority).
+    #[error(transparent)]
+    Keyless(#[from] crate::keyless::KeylessError),
     /// The blocking facade could not run the work.
     #[error(transparent)]
     Blocking(#[from] crate::blocking::BlockingError),
@@ -36,6 +39,7 @@ impl crate::error::Classify for SignError {
         match self {
             Self::Registry(e) => e.kind(),
             Self::Attach(e) => e.kind(),
+            Self::Keyless(e) => e.kind(),
             Self::Blocking(e) => e.kind(),
         }
     }
@@ -75,17 +79,74 @@ pub async fn sign_image(
     key: &SigningKey,
     options: &SignOptions,
 ) -> Result<Vec<Signed>, SignError> {
+    let digests = digests_to_sign(client, image, options.recursive).await?;
+    let mut signed = Vec::with_capacity(digests.len());
+    for digest in digests {
+        signed.push(sign_digest(client, image, &digest, key, &options.annotations).await?);
+    }
+    Ok(signed)
+}
+
+/// The image's digest and, with `recursive`, an index's manifests'.
+async fn digests_to_sign(
+    client: &RegistryClient,
+    image: &Reference,
+    recursive: bool,
+) -> Result<Vec<Digest>, SignError> {
     let digest = client.resolve(image).await?;
     let mut digests = vec![digest.clone()];
-    if options.recursive {
-        let raw = client.manifest(&image.with_digest(digest.clone())).await?;
+    if recursive {
+        let raw = client.manifest(&image.with_digest(digest)).await?;
         if let Ok(Manifest::Index(index)) = raw.decode() {
             digests.extend(index.manifests.into_iter().map(|d| d.digest));
         }
     }
+    Ok(digests)
+}
+
+/// Signs keylessly in cosign's legacy layout: the simple-signing payload as a `.sig` layer with
+/// the signature, certificate, chain, Rekor bundle and timestamp annotations cosign 2 wrote.
+/// Every signature is made and verified before the first layer is pushed.
+pub async fn sign_image_keyless_legacy(
+    client: &RegistryClient,
+    image: &Reference,
+    signer: &crate::keyless::KeylessSigner,
+    options: &SignOptions,
+) -> Result<Vec<Signed>, SignError> {
+    let digests = digests_to_sign(client, image, options.recursive).await?;
+    let mut layers = Vec::with_capacity(digests.len());
+    for digest in &digests {
+        let payload = payload::simple_signing_payload(image, digest, &options.annotations);
+        let bundle = signer.sign_artifact(&payload).await?;
+        let mut annotations = crate::sigstore::legacy::annotations_from_bundle(
+            &bundle,
+            signer.chain().get(1..).unwrap_or_default(),
+        );
+        annotations.insert(
+            SIGNATURE_ANNOTATION.to_owned(),
+            base64::engine::general_purpose::STANDARD.encode(bundle.content.signature()),
+        );
+        layers.push((payload, annotations));
+    }
     let mut signed = Vec::with_capacity(digests.len());
-    for digest in digests {
-        signed.push(sign_digest(client, image, &digest, key, &options.annotations).await?);
+    for (digest, (payload, annotations)) in digests.into_iter().zip(layers) {
+        let reference = api::attachment_reference(image, &digest, Attachment::Signature)
+            .map_err(AttachError::from)?;
+        let mut existing = attach::existing_layers(client, &reference).await?;
+        let size = payload.len() as u64;
+        let payload_digest = client.push_blob(&reference, payload).await?;
+        existing.push(Layer {
+            media_type: SIMPLE_SIGNING_MEDIA_TYPE.to_owned(),
+            size,
+            digest: payload_digest,
+            annotations,
+        });
+        attach::write(client, &reference, &existing).await?;
+        signed.push(Signed {
+            digest,
+            signature_reference: reference,
+            added: true,
+        });
     }
     Ok(signed)
 }

@@ -117,6 +117,46 @@ pub fn bundle_from_annotations(
     })
 }
 
+/// cosign's legacy annotations for a keyless bundle (the inverse of
+/// [`bundle_from_annotations`]): the leaf, the issuing `chain` (DER, as Fulcio returned it),
+/// the first log entry's SET and body, the first timestamp.
+pub fn annotations_from_bundle(bundle: &Bundle, chain: &[Vec<u8>]) -> BTreeMap<String, String> {
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let pem = |der: &[u8]| {
+        pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, der)
+            .unwrap_or_default()
+    };
+    let mut annotations = BTreeMap::new();
+    if let Material::Certificate(der) = &bundle.material {
+        annotations.insert(CERTIFICATE_ANNOTATION.to_owned(), pem(der));
+    }
+    annotations.insert(
+        CHAIN_ANNOTATION.to_owned(),
+        chain.iter().map(|der| pem(der)).collect::<String>(),
+    );
+    if let Some(entry) = bundle.tlog_entries.first()
+        && let Some(set) = &entry.signed_entry_timestamp
+    {
+        let value = serde_json::json!({
+            "SignedEntryTimestamp": b64(set),
+            "Payload": {
+                "body": b64(&entry.body),
+                "integratedTime": entry.integrated_time,
+                "logIndex": entry.log_index,
+                "logID": encoding::hex(&entry.log_id),
+            },
+        });
+        annotations.insert(BUNDLE_ANNOTATION.to_owned(), value.to_string());
+    }
+    if let Some(timestamp) = bundle.timestamps.first() {
+        annotations.insert(
+            TIMESTAMP_ANNOTATION.to_owned(),
+            serde_json::json!({"SignedRFC3161Timestamp": b64(timestamp)}).to_string(),
+        );
+    }
+    annotations
+}
+
 /// The first certificate of a PEM text.
 fn pem_der(pem: &str) -> Option<Vec<u8>> {
     let start = pem.find("-----BEGIN CERTIFICATE-----")?;
