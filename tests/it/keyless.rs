@@ -713,3 +713,39 @@ fn key_signed_blob_bundles_verify_with_the_key() {
     );
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
 }
+
+/// The registry failing mid-push (the referrer manifest refused after its blobs went up): an
+/// error, exit 3, and no signature a verifier could find.
+#[test]
+fn a_registry_failing_mid_push_leaves_no_signature() {
+    use crate::fault_proxy::{Action, Proxy, Rule};
+    let sigstore = Sigstore::start();
+    let registry = Registry::plain();
+    let image = pushed(&registry, "keyless/midpush");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let refuse = Action::Respond {
+        status: 500,
+        headers: vec![],
+        body: vec![],
+    };
+    let proxy = runtime.block_on(Proxy::start(
+        registry.host.clone(),
+        vec![Rule::new(Some("PUT"), "/manifests/", 100, refuse)],
+    ));
+    let through_proxy = image.replacen(&registry.host, &proxy.host, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let identity_token = token(ISSUER, ALICE);
+    let mut sign = args(&["sign", "--identity-token", &identity_token]);
+    sign.extend(sigstore.flags(None));
+    sign.push(through_proxy);
+    let output = supply(dir.path(), &sign, &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let unsigned = verify_image(dir.path(), &sigstore, "verify", &image, ALICE);
+    assert_eq!(unsigned.status.code(), Some(1), "{}", stderr(&unsigned));
+    let verdict: serde_json::Value = serde_json::from_slice(&unsigned.stdout).unwrap();
+    assert_eq!(finding_codes(&verdict), ["no-signatures"]);
+}
