@@ -749,3 +749,61 @@ fn a_registry_failing_mid_push_leaves_no_signature() {
     let verdict: serde_json::Value = serde_json::from_slice(&unsigned.stdout).unwrap();
     assert_eq!(finding_codes(&verdict), ["no-signatures"]);
 }
+
+/// Admission over keylessly signed images: a ClusterImagePolicy with a keyless authority whose
+/// `trustRootRef` names the loopback instance's root admits the image signed for the policy's
+/// identity, refuses one signed by someone else, and `signatureFormat: legacy` reads cosign 2's
+/// layers.
+#[test]
+fn keyless_policies_admit_keylessly_signed_images() {
+    let sigstore = Sigstore::start();
+    let registry = Registry::plain();
+    let bundle_image = pushed(&registry, "admit/bundle");
+    let legacy_image = pushed(&registry, "admit/legacy");
+    let stranger_image = pushed(&registry, "admit/stranger");
+    let dir = tempfile::tempdir().unwrap();
+    for (image, who, format) in [
+        (&bundle_image, ALICE, "--new-bundle-format"),
+        (&legacy_image, ALICE, "--legacy-format"),
+        (
+            &stranger_image,
+            "mallory@example.com",
+            "--new-bundle-format",
+        ),
+    ] {
+        let identity_token = token(ISSUER, who);
+        let mut sign = args(&["sign", format, "--identity-token", &identity_token]);
+        sign.extend(sigstore.flags(None));
+        sign.push(image.clone());
+        let output = supply(dir.path(), &sign, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let policy = format!(
+        "apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata:\n  name: keyless\nspec:\n  images:\n  - glob: \"{}/admit/**\"\n  authorities:\n  - keyless:\n      trustRootRef: loopback\n      identities:\n      - issuer: {ISSUER}\n        subject: {ALICE}\n",
+        registry.host
+    );
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    let trust_root = format!("loopback={}", sigstore.trusted_root().display());
+    let list = args(&[
+        "verify",
+        "--policy",
+        "policy.yaml",
+        "--trust-root",
+        &trust_root,
+        "--output",
+        "json",
+        &bundle_image,
+        &legacy_image,
+        &stranger_image,
+    ]);
+    let output = supply(dir.path(), &list, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let allowed: Vec<bool> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["allowed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(allowed, [true, true, false], "{report}");
+}
