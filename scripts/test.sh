@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # Tools the tests call: a real registry (CNCF distribution), htpasswd for its basic auth,
 # openssl for its test CA, umoci + skopeo to build and push images with another implementation,
 # gcc, valgrind, pkg-config and readelf for the C API tests, GNU time for a memory bound, node
-# and npm for the loopback Sigstore the keyless-signing tests sign against.
+# and npm for the loopback Sigstore the keyless-signing tests sign against, groff to render the
+# man pages.
 need_apt=()
-for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils node:nodejs npm:npm; do
+for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils node:nodejs npm:npm groff:groff; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 # GNU time measures the peak memory of `supply` in the bounded-fetch test (`time` alone is the

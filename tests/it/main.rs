@@ -9,6 +9,7 @@ mod attesting;
 mod bounds;
 mod bundles;
 mod c_api;
+mod ci_habits;
 mod credentials;
 mod deploy;
 mod fault_proxy;

@@ -10,6 +10,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// More log output on standard error (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// Errors only on standard error.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
 }
 
 const EXIT_CODES: &str = "Exit codes:
@@ -54,6 +60,17 @@ pub(crate) enum Command {
     VerifyBundle(VerifyBundleArgs),
     /// Kubernetes admission control: a validating and mutating webhook over ClusterImagePolicy.
     Admission(AdmissionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: `supply.1` to standard output, or one page per command into a folder.
+    Man {
+        /// Write `supply.1` and `supply-<command>.1` into this folder.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

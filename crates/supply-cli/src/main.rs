@@ -6,6 +6,8 @@
 
 mod cli;
 mod cmd;
+mod github;
+mod logging;
 mod output;
 mod serve;
 
@@ -38,6 +40,7 @@ impl ExitStatus {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    logging::init(cli.verbose, cli.quiet);
     match cmd::run(cli) {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Rejected) => ExitCode::from(1),

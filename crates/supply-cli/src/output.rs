@@ -49,6 +49,7 @@ pub(crate) fn write_verdict(
     format: OutputFormat,
     accepted_lines: &[&str],
 ) -> anyhow::Result<()> {
+    crate::github::verdict(verdict)?;
     let mut stdout = std::io::stdout().lock();
     if format == OutputFormat::Json {
         writeln!(stdout, "{}", verdict.to_json())?;

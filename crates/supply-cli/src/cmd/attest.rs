@@ -135,6 +135,10 @@ pub(crate) fn attest_value(
         .map_err(anyhow::Error::from)
     }
     .with_context(|| format!("attesting {image}"))?;
+    crate::github::outputs(&[(
+        "attestation-ref",
+        attested.attestation_reference.to_string(),
+    )])?;
     report_round_trips(&client, registry);
     Ok(attested)
 }

@@ -3,6 +3,7 @@
 pub(crate) mod admission;
 mod attest;
 mod bundle;
+mod docs;
 pub(crate) mod image;
 mod keyless;
 mod keys;
@@ -33,5 +34,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Admission(args) => match args.action {
             AdmissionAction::Serve(args) => crate::serve::run(&args),
         },
+        Command::Completion { shell } => docs::completion(shell),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
     }
 }

@@ -33,6 +33,9 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
         let _ = writeln!(stderr, "warning: {warning}");
     }
     output::write_document(args.output.as_deref(), generated.bom.json())?;
+    if let Some(path) = &args.output {
+        crate::github::outputs(&[("sbom-path", path.display().to_string())])?;
+    }
     if let Some(image) = &args.attest {
         let predicate: serde_json::Value = serde_json::from_str(generated.bom.json())?;
         let signing = super::attest::Signing {

@@ -50,6 +50,28 @@ pub(crate) fn sign(args: &SignArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     .with_context(|| format!("signing {image}"))?;
+    let references: Vec<String> = signed
+        .iter()
+        .map(|s| s.signature_reference.to_string())
+        .collect();
+    crate::github::outputs(&[
+        ("signature-refs", references.join("\n")),
+        (
+            "digest",
+            signed
+                .first()
+                .map(|s| s.digest.to_string())
+                .unwrap_or_default(),
+        ),
+    ])?;
+    crate::github::summary(&format!(
+        "### supply: signed `{image}`\n\n{}\n\n",
+        references
+            .iter()
+            .map(|r| format!("- `{r}`"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))?;
     let mut stdout = std::io::stdout().lock();
     match args.image.output {
         OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&signed)?)?,

@@ -58,6 +58,8 @@ impl Http {
         };
         let response = request.send().await.map_err(failed)?;
         let status = response.status().as_u16();
+        // The URL of the service, never the request: its body or header holds the token.
+        tracing::debug!(service, url, status, "signing service request");
         let mut body = Vec::new();
         let mut response = response;
         while let Some(chunk) = response.chunk().await.map_err(failed)? {

@@ -169,6 +169,7 @@ impl KeylessSigner {
                 .await?;
         let leaf_der = chain.first().cloned().unwrap_or_default();
         let (subject, issuer) = check_certificate(&leaf_der, &key, token, &options.trusted_root)?;
+        tracing::info!(subject, issuer, "Fulcio certificate verified");
         Ok(Self {
             http,
             services: options.services.clone(),
@@ -255,6 +256,11 @@ impl KeylessSigner {
         let leaf = self.leaf();
         let entry =
             tlog::upload(&self.http, &self.services.rekor_endpoint(), proposed, &leaf).await?;
+        tracing::info!(
+            log_index = entry.log_index,
+            kind = entry.kind,
+            "Rekor entry"
+        );
         let mut timestamps = Vec::new();
         if let Some(url) = &self.services.tsa {
             timestamps.push(timestamp::timestamp(&self.http, url, signature).await?);

@@ -96,6 +96,15 @@ impl RegistryClient {
             authenticated_once = true;
             let challenge = header_text(response.headers(), WWW_AUTHENTICATE.as_str())
                 .and_then(|h| api::parse_challenge(&h));
+            tracing::debug!(
+                registry,
+                scheme = match &challenge {
+                    Some(Challenge::Bearer { .. }) => "bearer",
+                    Some(Challenge::Basic) => "basic",
+                    None => "unknown",
+                },
+                "registry asked for credentials"
+            );
             let credentials = self.credentials(&registry).await?;
             let authorization = match challenge {
                 Some(Challenge::Bearer {
@@ -229,6 +238,11 @@ impl RegistryClient {
                     helper: "(docker config)".into(),
                     message: format!("the lookup did not finish: {e}"),
                 })??;
+        tracing::debug!(
+            registry,
+            found = credentials.is_some(),
+            "credentials looked up in the docker config"
+        );
         found.insert(registry.to_owned(), credentials.clone());
         Ok(credentials)
     }
@@ -242,6 +256,23 @@ impl RegistryClient {
         let mut attempt = 0;
         loop {
             let result = self.send_once(request, scope).await;
+            // The path only: queries can carry upload state, and headers carry credentials.
+            match &result {
+                Ok(response) => tracing::debug!(
+                    registry,
+                    method = %request.method,
+                    path = %path_only(&request.path),
+                    status = response.status().as_u16(),
+                    "registry request"
+                ),
+                Err(error) => tracing::debug!(
+                    registry,
+                    method = %request.method,
+                    path = %path_only(&request.path),
+                    %error,
+                    "registry request failed"
+                ),
+            }
             let retry_wait = match &result {
                 Ok(response)
                     if response.status() == StatusCode::TOO_MANY_REQUESTS
@@ -259,6 +290,12 @@ impl RegistryClient {
             match retry_wait {
                 Some(wait) if attempt < self.options.max_retries => {
                     attempt += 1;
+                    tracing::info!(
+                        registry,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 _ => {

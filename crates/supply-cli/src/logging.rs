@@ -1,0 +1,31 @@
+//! Log output: `tracing` events to standard error, warnings by default, `-v` info, `-vv`
+//! debug, `-vvv` trace for supply's own crates (other crates stay at info: their trace output
+//! could hold request headers), `-q` errors only; `RUST_LOG` overrides all of it. Colour only
+//! on a terminal and never with `NO_COLOR`. The library logs no secret at any level (the
+//! `secrets_never_reach_the_logs` test greps maximum verbosity for them).
+
+use std::io::IsTerminal as _;
+
+use tracing_subscriber::EnvFilter;
+
+pub(crate) fn init(verbose: u8, quiet: bool) {
+    let directives = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,supply=info,supply_core=info",
+        (false, 2) => "warn,supply=debug,supply_core=debug",
+        (false, _) => "info,supply=trace,supply_core=trace",
+    };
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(directives));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .with_target(false)
+        .try_init();
+}
