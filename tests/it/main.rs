@@ -17,6 +17,7 @@ mod faults;
 mod keyless;
 mod registry;
 mod registry_fixture;
+mod release_image;
 mod sbom_cli;
 mod sbom_fixtures;
 mod signing;
