@@ -3,7 +3,7 @@
 # brings glibc, libgcc_s and the CA bundle; non-root, no shell.
 #   docker build -t supply .
 #   docker run --rm -v "$PWD:/work" -w /work supply sbom .
-FROM docker.io/library/rust:1.91-bookworm AS build
+FROM docker.io/library/rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked -p supply-cli \

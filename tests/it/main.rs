@@ -15,6 +15,7 @@ mod deploy;
 mod fault_proxy;
 mod faults;
 mod keyless;
+mod packaging;
 mod registry;
 mod registry_fixture;
 mod release_image;
