@@ -78,8 +78,8 @@ echo "pushed $pinned" >&2
 # 3. What the Action runs.
 # Their reports go to stderr: this script's stdout is the pinned reference alone.
 "$bin" sbom . -o "$out/sbom.cdx.json" --attest "$pinned" "${sign_args[@]}" >&2
-builder=(--builder-id "https://github.com/supply-dev/supply/scripts/release-image.sh"
-         --source-uri "git+https://github.com/supply-dev/supply"
+builder=(--builder-id "https://github.com/supply-chain/supply/scripts/release-image.sh"
+         --source-uri "git+https://github.com/supply-chain/supply"
          --source-commit "$(git rev-parse HEAD 2>/dev/null || echo 0000000000000000000000000000000000000000)")
 [[ -n "${GITHUB_ACTIONS:-}${GITLAB_CI:-}" ]] && builder=()
 "$bin" provenance --subject "$pinned" -o "$out/provenance.json" "${builder[@]}"

