@@ -60,6 +60,8 @@ pub(crate) enum Command {
     VerifyBundle(VerifyBundleArgs),
     /// Kubernetes admission control: a validating and mutating webhook over ClusterImagePolicy.
     Admission(AdmissionArgs),
+    /// Scan an SBOM, lockfile or directory for known vulnerabilities in an OSV database, offline.
+    Scan(ScanArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         /// The shell.
@@ -600,4 +602,52 @@ pub(crate) enum SpecVersionArg {
     V1_5,
     #[value(name = "1.6")]
     V1_6,
+}
+
+/// `supply scan`.
+#[derive(Debug, Args)]
+#[command(after_help = "Exit codes:
+  0  no unsuppressed finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  usage or input error (a malformed SBOM, record or ignore file)
+  3  the database is missing, or older than --max-db-age")]
+pub(crate) struct ScanArgs {
+    /// A CycloneDX JSON SBOM, a lockfile, or a directory of lockfiles.
+    pub(crate) target: PathBuf,
+    /// The OSV database: a directory of OSV JSON records (e.g. OSV's per-ecosystem exports,
+    /// unpacked).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) db: PathBuf,
+    /// Fail (exit 1) on an unsuppressed finding at or above this severity (`any` includes
+    /// findings of unknown severity).
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub(crate) fail_on: FailOn,
+    /// Exceptions (TOML `[[ignore]]` entries: id, package, reason, expires).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignore: Option<PathBuf>,
+    /// Skip malformed records (counted in the report) instead of failing.
+    #[arg(long)]
+    pub(crate) skip_invalid_records: bool,
+    /// Refuse a database whose newest record file is older than this many days (exit 3).
+    #[arg(long, value_name = "DAYS")]
+    pub(crate) max_db_age: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub(crate) output: ScanFormat,
+}
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+pub(crate) enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Any,
+}
+
+#[derive(Clone, Copy, Debug, Eq, PartialEq, ValueEnum)]
+pub(crate) enum ScanFormat {
+    Table,
+    Json,
+    Sarif,
 }

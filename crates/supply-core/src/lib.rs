@@ -38,5 +38,6 @@ pub mod sign;
 pub mod sigstore;
 pub mod text;
 pub mod verify;
+pub mod vuln;
 
 pub use error::{Classify, ErrorKind};

@@ -8,6 +8,7 @@ pub(crate) mod image;
 mod keyless;
 mod keys;
 mod sbom;
+mod scan;
 mod sign;
 
 use crate::ExitStatus;
@@ -34,6 +35,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Admission(args) => match args.action {
             AdmissionAction::Serve(args) => crate::serve::run(&args),
         },
+        Command::Scan(args) => scan::run(&args),
         Command::Completion { shell } => docs::completion(shell),
         Command::Man { out_dir } => docs::man(out_dir.as_deref()),
     }

@@ -1,0 +1,109 @@
+//! `supply scan`: the vulnerability gate.
+
+use std::io::Write;
+
+use anyhow::Context;
+use supply_core::sbom::Timestamp;
+use supply_core::vuln::{self, Database, Severity, ignore::IgnoreList, report};
+
+use crate::ExitStatus;
+use crate::cli::{FailOn, ScanArgs, ScanFormat};
+
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
+    let threshold = match args.fail_on {
+        FailOn::Critical => Severity::Critical,
+        FailOn::High => Severity::High,
+        FailOn::Medium => Severity::Medium,
+        FailOn::Low => Severity::Low,
+        FailOn::Any => Severity::Unknown,
+    };
+    if !args.db.is_dir() {
+        eprintln!("error: no vulnerability database at {}", args.db.display());
+        eprintln!("hint: point --db at a directory of OSV records (OSV's exports, unpacked)");
+        return Ok(ExitStatus::Unverified);
+    }
+    if let Some(days) = args.max_db_age
+        && let Some(age) = newest_age_days(&args.db)
+        && age > days
+    {
+        eprintln!(
+            "error: the vulnerability database at {} is {age} days old (more than --max-db-age {days})",
+            args.db.display()
+        );
+        return Ok(ExitStatus::Unverified);
+    }
+    let ignores = match &args.ignore {
+        Some(path) => IgnoreList::parse(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )?,
+        None => IgnoreList::default(),
+    };
+    let db = Database::load(&args.db, args.skip_invalid_records)?;
+    let target = vuln::target::load(&args.target)?;
+    let today = Timestamp::from_env_or_now()?.to_rfc3339();
+    let today = today.get(..10).unwrap_or_default();
+    let mut scan = vuln::scan(&db, &target.components, &ignores, today);
+    scan.not_scanned.extend(target.not_scanned.iter().cloned());
+    for (file, reason) in &db.skipped {
+        scan.notes
+            .push(format!("skipped {}: {reason}", file.display()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    match args.output {
+        ScanFormat::Json => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&report::to_json(&scan, threshold))?
+        )?,
+        ScanFormat::Sarif => {
+            let sarif = report::to_sarif(&scan, &|f| target.source(&f.ecosystem));
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&sarif)?)?;
+        }
+        ScanFormat::Table => {
+            write!(stdout, "{}", report::to_table(&scan))?;
+        }
+    }
+    let mut stderr = std::io::stderr().lock();
+    for note in &scan.notes {
+        writeln!(stderr, "note: {note}")?;
+    }
+    for missing in &scan.not_scanned {
+        writeln!(
+            stderr,
+            "not scanned: {} ({})",
+            missing.component, missing.reason
+        )?;
+    }
+    let counted = scan
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count();
+    writeln!(
+        stderr,
+        "{} packages scanned against {} records: {counted} findings ({} suppressed)",
+        scan.scanned,
+        db.len(),
+        scan.findings.len() - counted
+    )?;
+    Ok(ExitStatus::of(!scan.fails(threshold)))
+}
+
+/// Days since the newest file in the database changed.
+fn newest_age_days(dir: &std::path::Path) -> Option<u64> {
+    let mut newest = None;
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let meta = entry.metadata().ok()?;
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(modified) = meta.modified() {
+                newest = Some(newest.map_or(modified, |n: std::time::SystemTime| n.max(modified)));
+            }
+        }
+    }
+    let age = std::time::SystemTime::now().duration_since(newest?).ok()?;
+    Some(age.as_secs() / 86_400)
+}

@@ -1,0 +1,163 @@
+//! A scan rendered: a terminal table (most severe first), JSON, and SARIF 2.1.0 for code
+//! scanning (one rule per issue, each result located at the lockfile or SBOM the package came
+//! from, `security-severity` set so GitHub ranks it).
+
+use serde_json::{Value, json};
+
+use super::{Finding, Scan, Severity};
+
+/// The finding code of a counted finding.
+pub const CODE_FOUND: &str = "vulnerability-found";
+/// The finding code of a suppressed one.
+pub const CODE_SUPPRESSED: &str = "vulnerability-suppressed";
+
+fn code(finding: &Finding) -> &'static str {
+    if finding.suppressed.is_some() {
+        CODE_SUPPRESSED
+    } else {
+        CODE_FOUND
+    }
+}
+
+/// The JSON document: the decision, every finding with its code, what was not scanned.
+pub fn to_json(scan: &Scan, threshold: Severity) -> Value {
+    let findings: Vec<Value> = scan
+        .findings
+        .iter()
+        .map(|f| {
+            let mut value = serde_json::to_value(f).unwrap_or_default();
+            value["code"] = json!(code(f));
+            value
+        })
+        .collect();
+    json!({
+        "passed": !scan.fails(threshold),
+        "threshold": threshold,
+        "scanned": scan.scanned,
+        "findings": findings,
+        "notScanned": scan.not_scanned,
+        "notes": scan.notes,
+    })
+}
+
+/// A terminal table.
+pub fn to_table(scan: &Scan) -> String {
+    let mut out = String::new();
+    let rows: Vec<[String; 5]> = scan
+        .findings
+        .iter()
+        .map(|f| {
+            let severity = format!("{:?}", f.severity).to_uppercase();
+            [
+                if f.suppressed.is_some() {
+                    format!("({severity})")
+                } else {
+                    severity
+                },
+                f.id.clone(),
+                format!("{}@{}", f.name, f.installed),
+                f.fixed.clone().unwrap_or_else(|| "-".into()),
+                crate::text::printable(&f.summary)
+                    .chars()
+                    .take(70)
+                    .collect(),
+            ]
+        })
+        .collect();
+    let header = ["SEVERITY", "ID", "PACKAGE", "FIXED IN", "SUMMARY"];
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .chain(header.get(i).map(|h| h.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: [&str; 5]| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let width = widths.get(i).copied().unwrap_or(0);
+            text.push_str(&format!("{cell:<width$}  "));
+        }
+        text.trim_end().to_owned() + "\n"
+    };
+    out.push_str(&line(header));
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+    }
+    out
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        _ => "note",
+    }
+}
+
+/// SARIF 2.1.0; `location` is the lockfile or SBOM path each purl type was read from.
+pub fn to_sarif(scan: &Scan, location: &dyn Fn(&Finding) -> String) -> Value {
+    let mut rules: Vec<Value> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut results = Vec::new();
+    for finding in &scan.findings {
+        if seen.insert(finding.id.clone()) {
+            let score = finding.score.map_or_else(
+                || match finding.severity {
+                    Severity::Critical => "9.0".to_owned(),
+                    Severity::High => "7.0".to_owned(),
+                    Severity::Medium => "4.0".to_owned(),
+                    Severity::Low => "0.1".to_owned(),
+                    _ => "0.0".to_owned(),
+                },
+                |s| format!("{s:.1}"),
+            );
+            rules.push(json!({
+                "id": finding.id,
+                "name": finding.id.replace('-', ""),
+                "shortDescription": {"text": if finding.summary.is_empty() { finding.id.clone() } else { finding.summary.clone() }},
+                "helpUri": format!("https://osv.dev/vulnerability/{}", finding.id),
+                "help": {"text": format!("{} ({}). Aliases: {}.", finding.id, finding.summary, finding.aliases.join(", "))},
+                "defaultConfiguration": {"level": level(finding.severity)},
+                "properties": {"security-severity": score, "tags": ["security", "vulnerability"]},
+            }));
+        }
+        let mut result = json!({
+            "ruleId": finding.id,
+            "level": level(finding.severity),
+            "message": {"text": format!(
+                "{}@{} is affected by {}{}",
+                finding.name,
+                finding.installed,
+                finding.id,
+                finding.fixed.as_deref().map(|f| format!("; fixed in {f}")).unwrap_or_default()
+            )},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": location(finding)},
+                "region": {"startLine": 1},
+            }}],
+            "partialFingerprints": {"packageVulnerability": format!("{}:{}", finding.purl, finding.id)},
+        });
+        if let Some(suppressed) = &finding.suppressed {
+            result["suppressions"] =
+                json!([{"kind": "external", "justification": suppressed.reason}]);
+        }
+        results.push(result);
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "supply",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/supply-chain/supply",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}

@@ -1,0 +1,406 @@
+//! `supply scan` against real OSV records (the PyPA advisory database's) and hand-written edge
+//! cases: what it finds is what an independent matcher (`tests/oracles/osv_match.py`, Python's
+//! `packaging` for PEP 440) finds, with the same fixed versions; thresholds, exceptions with
+//! expiry, SARIF, components not scanned, malformed records and a missing database.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{stderr, stdout, test_python, testdata};
+
+fn scan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_supply"))
+        .arg("scan")
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1790000000")
+        .output()
+        .unwrap()
+}
+
+fn db() -> String {
+    testdata().join("osv").display().to_string()
+}
+
+fn sbom() -> String {
+    testdata().join("scan/sbom.cdx.json").display().to_string()
+}
+
+fn json_scan(extra: &[&str]) -> (Output, Value) {
+    let here = Path::new(".");
+    let db = db();
+    let sbom = sbom();
+    let mut args = vec![sbom.as_str(), "--db", db.as_str(), "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = scan(here, &args);
+    let value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&output), stderr(&output)));
+    (output, value)
+}
+
+/// The oracle's answer: per `purl`, record id → fixed version.
+fn oracle(
+    components: &[(String, &str, String, String)],
+) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut child = Command::new(test_python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracles/osv_match.py"))
+        .arg(db())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: String = components
+        .iter()
+        .map(|(_, eco, name, version)| format!("{eco} {name} {version}\n"))
+        .collect();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    components
+        .iter()
+        .zip(text.lines())
+        .map(|((purl, ..), line)| {
+            let hits = line.split_once(": ").map(|(_, h)| h).unwrap_or_default();
+            let map = hits
+                .split_whitespace()
+                .filter_map(|h| h.split_once('='))
+                .map(|(id, fixed)| (id.to_owned(), fixed.to_owned()))
+                .collect();
+            (purl.clone(), map)
+        })
+        .collect()
+}
+
+#[test]
+fn findings_are_what_an_independent_matcher_finds() {
+    let (output, report) = json_scan(&["--fail-on", "any"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let bom: Value = serde_json::from_slice(&std::fs::read(sbom()).unwrap()).unwrap();
+    let components: Vec<(String, &str, String, String)> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| {
+            let purl = c["purl"].as_str()?;
+            let eco = if purl.starts_with("pkg:pypi/") {
+                "PyPI"
+            } else if purl.starts_with("pkg:npm/") {
+                "npm"
+            } else if purl.starts_with("pkg:cargo/") {
+                "crates.io"
+            } else {
+                return None;
+            };
+            let (base, version) = purl.rsplit_once('@')?;
+            let name = base.rsplit_once('/')?.1.replace("%40", "@");
+            let name = if purl.starts_with("pkg:npm/%40") {
+                format!(
+                    "@{}/{}",
+                    base.split('/').nth(1)?.trim_start_matches("%40"),
+                    name
+                )
+            } else {
+                name
+            };
+            Some((purl.to_owned(), eco, name, version.to_owned()))
+        })
+        .collect();
+    let expected = oracle(&components);
+    let mut ours: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for finding in report["findings"].as_array().unwrap() {
+        ours.entry(finding["purl"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(finding);
+    }
+    let mut total = 0;
+    for (purl, records) in &expected {
+        let findings = ours.remove(purl).unwrap_or_default();
+        let ids: BTreeSet<String> = findings
+            .iter()
+            .flat_map(|f| {
+                std::iter::once(f["id"].as_str().unwrap().to_owned()).chain(
+                    f["aliases"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a.as_str().unwrap().to_owned()),
+                )
+            })
+            .collect();
+        for (record, fixed) in records {
+            assert!(
+                ids.contains(record),
+                "{purl}: {record} missing (ours: {ids:?})"
+            );
+            let finding = findings
+                .iter()
+                .find(|f| {
+                    f["id"] == record.as_str()
+                        || f["aliases"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|a| a == record.as_str())
+                })
+                .unwrap();
+            let ours_fixed = finding["fixed"].as_str().unwrap_or("-");
+            let fixes: BTreeSet<&str> = records.values().map(String::as_str).collect();
+            assert!(
+                fixes.contains(ours_fixed),
+                "{purl} {record}: fixed {ours_fixed}, oracle {fixed}"
+            );
+        }
+        for finding in &findings {
+            let mut mine =
+                std::iter::once(&finding["id"]).chain(finding["aliases"].as_array().unwrap());
+            assert!(
+                mine.any(|id| records.contains_key(id.as_str().unwrap())),
+                "{purl}: {finding} is not the oracle's"
+            );
+        }
+        total += records.len();
+    }
+    assert!(
+        ours.is_empty(),
+        "findings for packages the oracle clears: {ours:?}"
+    );
+    assert!(
+        total >= 60,
+        "only {total} record matches: the fixture lost its point"
+    );
+
+    // The edge cases, exactly.
+    let by_purl = |purl: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["purl"] == purl)
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f["id"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["fixed"].as_str().unwrap_or("-")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        by_purl("pkg:npm/%40edge/pre@2.0.0-beta.10"),
+        ["EDGE-0001 critical 2.0.0-rc.1"]
+    );
+    assert!(by_purl("pkg:npm/%40edge/pre@2.0.0-beta.1").is_empty());
+    assert!(by_purl("pkg:npm/%40edge/pre@2.0.0-rc.1").is_empty());
+    // Two records of one CVE: one finding, the CVSS score (6.1, medium) over the rating.
+    assert_eq!(
+        by_purl("pkg:npm/edge-alias@1.2.0"),
+        ["GHSA-edge-aaaa-0002 medium 1.4.1"]
+    );
+    assert!(by_purl("pkg:npm/edge-alias@1.4.1").is_empty());
+    assert_eq!(
+        by_purl("pkg:cargo/edge-crate@0.4.9"),
+        ["RUSTSEC-0000-0004 low -"]
+    );
+    assert!(
+        by_purl("pkg:cargo/edge-crate@0.5.0").is_empty(),
+        "the limit, and a withdrawn record"
+    );
+    assert_eq!(
+        by_purl("pkg:pypi/edge-py@1.0.post1"),
+        ["PYSEC-0000-0005 unknown 1.0.post2"]
+    );
+    assert!(by_purl("pkg:pypi/edge-py@1!0.1").is_empty());
+    assert!(by_purl("pkg:pypi/jinja2@3.1.4").is_empty());
+
+    // Not scanned is said, never counted as clean.
+    let not_scanned: Vec<&str> = report["notScanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        not_scanned,
+        ["pkg:golang/example.com/mod@v1.0.0", "vendored-thing"]
+    );
+    assert_eq!(report["passed"], false);
+    assert!(report["findings"][0]["code"] == "vulnerability-found");
+}
+
+#[test]
+fn thresholds_and_exceptions_decide_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"type": "library", "name": "edge-crate", "purl": "pkg:cargo/edge-crate@0.4.9"},
+        {"type": "library", "name": "pre", "purl": "pkg:npm/%40edge/pre@2.0.0-beta.10"}]});
+    std::fs::write(dir.path().join("sbom.json"), bom.to_string()).unwrap();
+    let db = db();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["sbom.json", "--db", db.as_str()];
+        args.extend_from_slice(extra);
+        scan(dir.path(), &args)
+    };
+    assert_eq!(run(&["--fail-on", "critical"]).status.code(), Some(1));
+    std::fs::write(
+        dir.path().join("ignore.toml"),
+        "[[ignore]]\nid = \"CVE-0000-0001\"\nreason = \"not reachable from our code\"\nexpires = \"2099-01-01\"\n\n[[ignore]]\nid = \"RUSTSEC-0000-0004\"\nreason = \"old exception\"\nexpires = \"2020-01-01\"\n",
+    )
+    .unwrap();
+    let ignored = run(&["--fail-on", "critical", "--ignore", "ignore.toml"]);
+    assert_eq!(ignored.status.code(), Some(0), "{}", stderr(&ignored));
+    assert!(
+        stdout(&ignored).contains("(CRITICAL)"),
+        "suppressed, still shown: {}",
+        stdout(&ignored)
+    );
+    let low = run(&["--fail-on", "low", "--ignore", "ignore.toml"]);
+    assert_eq!(
+        low.status.code(),
+        Some(1),
+        "the expired exception no longer applies"
+    );
+    assert!(
+        stderr(&low).contains("expired on 2020-01-01"),
+        "{}",
+        stderr(&low)
+    );
+    let json = run(&[
+        "--fail-on",
+        "low",
+        "--ignore",
+        "ignore.toml",
+        "--output",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let suppressed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "vulnerability-suppressed")
+        .unwrap();
+    assert_eq!(
+        suppressed["suppressed"]["reason"],
+        "not reachable from our code"
+    );
+}
+
+#[test]
+fn sarif_has_one_rule_per_issue_located_at_the_lockfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+        "packages": {"": {"name": "app", "version": "1.0.0", "dependencies": {"edge-alias": "^1.2.0"}},
+                     "node_modules/edge-alias": {"version": "1.2.0", "resolved": "https://registry.npmjs.org/edge-alias/-/edge-alias-1.2.0.tgz",
+                       "integrity": "sha512-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}}});
+    std::fs::write(dir.path().join("package-lock.json"), lock.to_string()).unwrap();
+    let db = db();
+    let output = scan(
+        dir.path(),
+        &[
+            "package-lock.json",
+            "--db",
+            &db,
+            "--output",
+            "sarif",
+            "--fail-on",
+            "any",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["id"], "GHSA-edge-aaaa-0002");
+    assert_eq!(rules[0]["properties"]["security-severity"], "6.1");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "GHSA-edge-aaaa-0002");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "package-lock.json"
+    );
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("fixed in 1.4.1")
+    );
+}
+
+#[test]
+fn bad_databases_are_errors_that_say_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom = sbom();
+    let missing = scan(dir.path(), &[&sbom, "--db", "no-such-db"]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    std::fs::create_dir(dir.path().join("db")).unwrap();
+    std::fs::write(
+        dir.path().join("db/GOOD.json"),
+        std::fs::read(testdata().join("osv/edge/EDGE-npm-prerelease.json")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("db/BAD.json"),
+        r#"{"id": "BAD-1", "affected": [{"package": {"ecosystem": "npm", "name": "x"}, "ranges": [{"type": "SEMVER", "events": [{"fixed": 1}]}]}]}"#,
+    )
+    .unwrap();
+    let bad = scan(dir.path(), &[&sbom, "--db", "db"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("BAD.json") && stderr(&bad).contains("events[0].fixed"),
+        "{}",
+        stderr(&bad)
+    );
+    let skipped = scan(
+        dir.path(),
+        &[
+            &sbom,
+            "--db",
+            "db",
+            "--skip-invalid-records",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    assert_eq!(
+        skipped.status.code(),
+        Some(1),
+        "the good record still applies: {}",
+        stderr(&skipped)
+    );
+    assert!(
+        stderr(&skipped).contains("skipped") && stderr(&skipped).contains("BAD.json"),
+        "{}",
+        stderr(&skipped)
+    );
+    let stale = scan(
+        dir.path(),
+        &[
+            &sbom,
+            "--db",
+            "db",
+            "--skip-invalid-records",
+            "--max-db-age",
+            "0",
+        ],
+    );
+    // Files just written are 0 days old: not stale.
+    assert_ne!(stale.status.code(), Some(3), "{}", stderr(&stale));
+    let not_sbom = scan(
+        dir.path(),
+        &["db/GOOD.json", "--db", "db", "--skip-invalid-records"],
+    );
+    assert_eq!(not_sbom.status.code(), Some(2), "{}", stderr(&not_sbom));
+}
