@@ -404,3 +404,66 @@ fn bad_databases_are_errors_that_say_where() {
     );
     assert_eq!(not_sbom.status.code(), Some(2), "{}", stderr(&not_sbom));
 }
+
+#[test]
+fn vex_statements_suppress_with_their_justification() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"type": "library", "name": "pre", "purl": "pkg:npm/%40edge/pre@2.0.0-beta.10"},
+        {"type": "library", "name": "edge-alias", "purl": "pkg:npm/edge-alias@1.2.0"}]});
+    std::fs::write(dir.path().join("sbom.json"), bom.to_string()).unwrap();
+    std::fs::write(dir.path().join("openvex.json"), serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "security@example.com",
+        "timestamp": "2026-11-01T00:00:00Z", "version": 1,
+        "statements": [{"vulnerability": {"name": "EDGE-0001"}, "products": [{"@id": "pkg:npm/%40edge/pre"}],
+                        "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}).to_string()).unwrap();
+    std::fs::write(dir.path().join("cdx-vex.json"), serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "vulnerabilities": [{"id": "CVE-0000-0002", "analysis": {"state": "not_affected", "justification": "code_not_reachable", "detail": "only the CLI uses it"},
+                             "affects": [{"ref": "pkg:npm/edge-alias@1.2.0"}]}]}).to_string()).unwrap();
+    let db = db();
+    let without = scan(dir.path(), &["sbom.json", "--db", &db, "--fail-on", "any"]);
+    assert_eq!(without.status.code(), Some(1));
+    let with = scan(
+        dir.path(),
+        &[
+            "sbom.json",
+            "--db",
+            &db,
+            "--fail-on",
+            "any",
+            "--vex",
+            "openvex.json",
+            "--vex",
+            "cdx-vex.json",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    let report: Value = serde_json::from_slice(&with.stdout).unwrap();
+    let reasons: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["suppressed"]["by"].as_str().unwrap(),
+                f["suppressed"]["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        BTreeSet::from([
+            "openvex vulnerable_code_not_in_execute_path".to_owned(),
+            "cyclonedx-vex not_affected: code_not_reachable: only the CLI uses it".to_owned(),
+        ])
+    );
+    let bad = scan(
+        dir.path(),
+        &["sbom.json", "--db", &db, "--vex", "sbom.json"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}

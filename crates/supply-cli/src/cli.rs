@@ -625,6 +625,10 @@ pub(crate) struct ScanArgs {
     /// Exceptions (TOML `[[ignore]]` entries: id, package, reason, expires).
     #[arg(long, value_name = "FILE")]
     pub(crate) ignore: Option<PathBuf>,
+    /// VEX documents (OpenVEX, or CycloneDX with `vulnerabilities[].analysis`): `not_affected`
+    /// / `fixed` statements suppress findings, their justification kept. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Vec<PathBuf>,
     /// Skip malformed records (counted in the report) instead of failing.
     #[arg(long)]
     pub(crate) skip_invalid_records: bool,

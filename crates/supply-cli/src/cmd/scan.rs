@@ -39,11 +39,16 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         )?,
         None => IgnoreList::default(),
     };
+    let mut vex = vuln::vex::Vex::default();
+    for path in &args.vex {
+        let bytes = supply_core::fsio::read_bounded(path, 64 * 1024 * 1024)?;
+        vex.add(&path.display().to_string(), &bytes)?;
+    }
     let db = Database::load(&args.db, args.skip_invalid_records)?;
     let target = vuln::target::load(&args.target)?;
     let today = Timestamp::from_env_or_now()?.to_rfc3339();
     let today = today.get(..10).unwrap_or_default();
-    let mut scan = vuln::scan(&db, &target.components, &ignores, today);
+    let mut scan = vuln::scan(&db, &target.components, &ignores, &vex, today);
     scan.not_scanned.extend(target.not_scanned.iter().cloned());
     for (file, reason) in &db.skipped {
         scan.notes

@@ -1,7 +1,8 @@
 //! The vulnerability gate: an SBOM's packages looked up in an OSV database offline, findings
 //! merged across aliases (one GHSA/CVE/RUSTSEC/PYSEC issue is one finding), severities from
 //! the CVSS v3 base score computed from the vector (else the database's rating, else
-//! "unknown"), exceptions from an ignore file with reasons and expiry dates, and a threshold.
+//! "unknown"), exceptions from VEX statements and an ignore file with reasons and expiry
+//! dates, and a threshold.
 //! Components without a purl or of an ecosystem we cannot scan are reported as not scanned,
 //! never as clean.
 
@@ -14,6 +15,7 @@ pub mod osv;
 pub mod report;
 pub mod target;
 pub mod version;
+pub mod vex;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -71,13 +73,16 @@ pub enum ScanError {
     /// The ignore file is not usable.
     #[error("ignore file: {0}")]
     Ignore(String),
+    /// A VEX document is not usable.
+    #[error("VEX: {0}")]
+    Vex(String),
 }
 
 impl crate::error::Classify for ScanError {
     fn kind(&self) -> crate::ErrorKind {
         match self {
             Self::DatabaseMissing(_) => crate::ErrorKind::NotFound,
-            Self::Record { .. } | Self::Ignore(_) => crate::ErrorKind::InvalidInput,
+            Self::Record { .. } | Self::Ignore(_) | Self::Vex(_) => crate::ErrorKind::InvalidInput,
         }
     }
 }
@@ -85,7 +90,7 @@ impl crate::error::Classify for ScanError {
 /// Why a finding does not count.
 #[derive(Clone, Debug, Serialize)]
 pub struct Suppression {
-    /// `ignore` (an ignore file entry).
+    /// `ignore` (an ignore file entry), `openvex` or `cyclonedx-vex`.
     pub by: &'static str,
     /// The reason given.
     pub reason: String,
@@ -179,6 +184,7 @@ pub fn scan(
     db: &Database,
     components: &[Component],
     ignores: &ignore::IgnoreList,
+    vex: &vex::Vex,
     today: &str,
 ) -> Scan {
     let mut result = Scan::default();
@@ -250,7 +256,9 @@ pub fn scan(
                 summary,
                 suppressed: None,
             };
-            finding.suppressed = ignores.suppression(&finding, today, &mut result.notes);
+            finding.suppressed = vex
+                .suppression(&finding)
+                .or_else(|| ignores.suppression(&finding, today, &mut result.notes));
             result.findings.push(finding);
         }
     }
