@@ -467,3 +467,113 @@ fn vex_statements_suppress_with_their_justification() {
     );
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }
+
+/// `--output cyclonedx` is the SBOM with a `vulnerabilities` array that passes the official
+/// schema and reference checks; `--output cosign-vuln` is a predicate `attest --type vuln`
+/// attaches and `verify-attestation --type vuln` verifies.
+#[test]
+fn results_as_cyclonedx_and_as_a_signed_vuln_attestation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db();
+    let sbom = sbom();
+    let cdx = scan(
+        dir.path(),
+        &[
+            &sbom,
+            "--db",
+            &db,
+            "--output",
+            "cyclonedx",
+            "--fail-on",
+            "any",
+        ],
+    );
+    assert_eq!(cdx.status.code(), Some(1));
+    std::fs::write(dir.path().join("vex.cdx.json"), &cdx.stdout).unwrap();
+    let doc: Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    let vulnerabilities = doc["vulnerabilities"].as_array().unwrap();
+    assert!(vulnerabilities.len() >= 30, "{}", vulnerabilities.len());
+    let edge = vulnerabilities
+        .iter()
+        .find(|v| v["id"] == "EDGE-0001")
+        .unwrap();
+    assert_eq!(edge["ratings"][0]["severity"], "critical");
+    assert_eq!(
+        edge["affects"][0]["ref"],
+        "pkg:npm/%40edge/pre@2.0.0-beta.10"
+    );
+    let validated = Command::new(env!("CARGO_BIN_EXE_supply"))
+        .args(["sbom", "validate", "vex.cdx.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{}{}",
+        stdout(&validated),
+        stderr(&validated)
+    );
+
+    let predicate = scan(
+        dir.path(),
+        &[
+            &sbom,
+            "--db",
+            &db,
+            "--output",
+            "cosign-vuln",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    std::fs::write(dir.path().join("vuln.json"), &predicate.stdout).unwrap();
+    let value: Value = serde_json::from_slice(&predicate.stdout).unwrap();
+    assert_eq!(value["scanner"]["result"]["passed"], false);
+
+    let registry = crate::registry_fixture::Registry::plain();
+    let reference: supply_core::oci::Reference = registry.image("scan/app", "v1").parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(crate::registry::push_test_image(
+        &crate::registry::client_for(&registry, None),
+        &reference,
+        "scan",
+    ));
+    let image = reference.to_string();
+    let supply = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_supply"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("COSIGN_PASSWORD", "pw")
+            .output()
+            .unwrap()
+    };
+    assert!(supply(&["generate-key-pair"]).status.success());
+    let attested = supply(&[
+        "attest",
+        "--key",
+        "cosign.key",
+        "--type",
+        "vuln",
+        "--predicate",
+        "vuln.json",
+        &image,
+    ]);
+    assert!(attested.status.success(), "{}", stderr(&attested));
+    let verified = supply(&[
+        "verify-attestation",
+        "--key",
+        "cosign.pub",
+        "--type",
+        "vuln",
+        &image,
+    ]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(
+        stdout(&verified).contains("https://cosign.sigstore.dev/attestation/vuln/v1"),
+        "{}",
+        stdout(&verified)
+    );
+}

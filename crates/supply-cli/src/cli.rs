@@ -654,4 +654,8 @@ pub(crate) enum ScanFormat {
     Table,
     Json,
     Sarif,
+    /// The SBOM with a CycloneDX `vulnerabilities` array.
+    Cyclonedx,
+    /// cosign's vuln predicate (for `supply attest --type vuln`).
+    CosignVuln,
 }

@@ -46,7 +46,8 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     }
     let db = Database::load(&args.db, args.skip_invalid_records)?;
     let target = vuln::target::load(&args.target)?;
-    let today = Timestamp::from_env_or_now()?.to_rfc3339();
+    let started = Timestamp::from_env_or_now()?.to_rfc3339();
+    let today = started.clone();
     let today = today.get(..10).unwrap_or_default();
     let mut scan = vuln::scan(&db, &target.components, &ignores, &vex, today);
     scan.not_scanned.extend(target.not_scanned.iter().cloned());
@@ -64,6 +65,22 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         ScanFormat::Sarif => {
             let sarif = report::to_sarif(&scan, &|f| target.source(&f.ecosystem));
             writeln!(stdout, "{}", serde_json::to_string_pretty(&sarif)?)?;
+        }
+        ScanFormat::Cyclonedx => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&report::to_cyclonedx(&scan, &target.bom))?
+        )?,
+        ScanFormat::CosignVuln => {
+            let finished = Timestamp::from_env_or_now()?.to_rfc3339();
+            let predicate = report::to_cosign_vuln(
+                &scan,
+                threshold,
+                &args.db.display().to_string(),
+                &started,
+                &finished,
+            );
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&predicate)?)?;
         }
         ScanFormat::Table => {
             write!(stdout, "{}", report::to_table(&scan))?;

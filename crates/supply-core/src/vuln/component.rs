@@ -14,6 +14,8 @@ pub struct Component {
     pub name: String,
     /// The version.
     pub version: String,
+    /// The component's `bom-ref` in the SBOM it came from, if it has one.
+    pub bom_ref: Option<String>,
 }
 
 /// Percent-decoding of a purl segment; `None` on a malformed escape.
@@ -66,6 +68,7 @@ pub fn parse_purl(purl: &str) -> Option<Component> {
         ecosystem,
         name,
         version,
+        bom_ref: None,
     })
 }
 
@@ -96,7 +99,13 @@ pub fn from_cyclonedx(bom: &Value) -> (Vec<Component>, Vec<String>) {
             .and_then(Value::as_str)
             .map(parse_purl)
         {
-            Some(Some(parsed)) => found.push(parsed),
+            Some(Some(mut parsed)) => {
+                parsed.bom_ref = component
+                    .get("bom-ref")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                found.push(parsed);
+            }
             _ => without.push(label()),
         }
     }

@@ -119,6 +119,9 @@ pub struct Finding {
     pub score: Option<f64>,
     /// One line.
     pub summary: String,
+    /// The component's `bom-ref` in the SBOM, if it has one.
+    #[serde(skip)]
+    pub bom_ref: Option<String>,
     /// Set when an exception applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
@@ -254,6 +257,7 @@ pub fn scan(
                 severity,
                 score,
                 summary,
+                bom_ref: component.bom_ref.clone(),
                 suppressed: None,
             };
             finding.suppressed = vex

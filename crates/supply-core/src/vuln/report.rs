@@ -161,3 +161,75 @@ pub fn to_sarif(scan: &Scan, location: &dyn Fn(&Finding) -> String) -> Value {
         }],
     })
 }
+
+fn cyclonedx_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::None => "none",
+        Severity::Unknown => "unknown",
+    }
+}
+
+/// The scanned SBOM with a CycloneDX 1.6 `vulnerabilities` array: one entry per finding, its
+/// rating, fix, aliases as references, the affected component by `bom-ref`, and a suppression
+/// as the analysis (`not_affected` with the reason).
+pub fn to_cyclonedx(scan: &Scan, bom: &Value) -> Value {
+    let mut bom = bom.clone();
+    let vulnerabilities: Vec<Value> = scan
+        .findings
+        .iter()
+        .map(|f| {
+            let rating = match f.score {
+                Some(score) => json!({"score": score, "severity": cyclonedx_severity(f.severity), "method": "CVSSv31"}),
+                None => json!({"severity": cyclonedx_severity(f.severity)}),
+            };
+            let mut v = json!({
+                "bom-ref": format!("{}@{}", f.id, f.purl),
+                "id": f.id,
+                "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{}", f.id)},
+                "references": f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "OSV"}})).collect::<Vec<_>>(),
+                "ratings": [rating],
+                "description": f.summary,
+            });
+            if let Some(fixed) = &f.fixed {
+                v["recommendation"] = json!(format!("Upgrade {} to {fixed} or later", f.name));
+            }
+            if let Some(bom_ref) = &f.bom_ref {
+                v["affects"] = json!([{"ref": bom_ref}]);
+            }
+            if let Some(suppressed) = &f.suppressed {
+                v["analysis"] = json!({"state": "not_affected", "detail": format!("{}: {}", suppressed.by, suppressed.reason)});
+            }
+            v
+        })
+        .collect();
+    bom["vulnerabilities"] = Value::Array(vulnerabilities);
+    if bom.get("specVersion").and_then(Value::as_str).is_none() {
+        bom["specVersion"] = json!("1.6");
+    }
+    bom
+}
+
+/// cosign's vulnerability predicate (`https://cosign.sigstore.dev/attestation/vuln/v1`) with
+/// the JSON report as its result, for `supply attest --type vuln`.
+pub fn to_cosign_vuln(
+    scan: &Scan,
+    threshold: Severity,
+    db: &str,
+    started: &str,
+    finished: &str,
+) -> Value {
+    json!({
+        "invocation": {"parameters": null, "uri": "", "event_id": "", "builder.id": ""},
+        "scanner": {
+            "uri": format!("pkg:github/supply-chain/supply@{}", env!("CARGO_PKG_VERSION")),
+            "version": env!("CARGO_PKG_VERSION"),
+            "db": {"uri": db, "version": ""},
+            "result": to_json(scan, threshold),
+        },
+        "metadata": {"scanStartedOn": started, "scanFinishedOn": finished},
+    })
+}

@@ -18,6 +18,8 @@ pub struct Target {
     pub not_scanned: Vec<NotScanned>,
     /// The file each OSV ecosystem's packages came from (the SBOM itself for an SBOM).
     pub sources: Vec<(&'static str, String)>,
+    /// The SBOM (read, or built from the lockfiles).
+    pub bom: serde_json::Value,
 }
 
 impl Target {
@@ -79,6 +81,7 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
     }
     let (components, without) = component::from_cyclonedx(&bom);
     Ok(Target {
+        bom: bom.clone(),
         components,
         not_scanned: without
             .into_iter()
