@@ -577,3 +577,73 @@ fn results_as_cyclonedx_and_as_a_signed_vuln_attestation() {
         stdout(&verified)
     );
 }
+
+/// An image as the target: its CycloneDX attestation is verified with the key first, then its
+/// SBOM scanned; without a valid attestation nothing is scanned and the answer is a rejection.
+#[test]
+fn an_images_verified_sbom_attestation_is_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+        "packages": {"": {"name": "app", "version": "1.0.0", "dependencies": {"edge-alias": "^1.2.0"}},
+                     "node_modules/edge-alias": {"version": "1.2.0", "resolved": "https://registry.npmjs.org/edge-alias/-/edge-alias-1.2.0.tgz",
+                       "integrity": "sha512-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}}});
+    std::fs::write(dir.path().join("package-lock.json"), lock.to_string()).unwrap();
+    let registry = crate::registry_fixture::Registry::plain();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = crate::registry::client_for(&registry, None);
+    let mut images = Vec::new();
+    for name in ["scan/attested", "scan/bare"] {
+        let reference: supply_core::oci::Reference = registry.image(name, "v1").parse().unwrap();
+        runtime.block_on(crate::registry::push_test_image(&client, &reference, name));
+        images.push(reference.to_string());
+    }
+    let supply = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_supply"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("COSIGN_PASSWORD", "pw")
+            .output()
+            .unwrap()
+    };
+    assert!(supply(&["generate-key-pair"]).status.success());
+    let attached = supply(&[
+        "sbom",
+        "package-lock.json",
+        "-o",
+        "sbom.json",
+        "--attest",
+        &images[0],
+        "--key",
+        "cosign.key",
+    ]);
+    assert!(attached.status.success(), "{}", stderr(&attached));
+    let db = db();
+    let scanned = supply(&[
+        "scan",
+        &images[0],
+        "--key",
+        "cosign.pub",
+        "--db",
+        &db,
+        "--fail-on",
+        "any",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(scanned.status.code(), Some(1), "{}", stderr(&scanned));
+    let report: Value = serde_json::from_slice(&scanned.stdout).unwrap();
+    assert_eq!(report["findings"][0]["id"], "GHSA-edge-aaaa-0002");
+    assert!(
+        stderr(&scanned).contains("verified SBOM attestation"),
+        "{}",
+        stderr(&scanned)
+    );
+    let bare = supply(&["scan", &images[1], "--key", "cosign.pub", "--db", &db]);
+    assert_eq!(bare.status.code(), Some(1), "{}", stderr(&bare));
+    assert!(bare.stdout.is_empty(), "nothing scanned: {}", stdout(&bare));
+    let no_key = supply(&["scan", &images[0], "--db", &db]);
+    assert_eq!(no_key.status.code(), Some(2), "{}", stderr(&no_key));
+}

@@ -612,8 +612,15 @@ pub(crate) enum SpecVersionArg {
   2  usage or input error (a malformed SBOM, record or ignore file)
   3  the database is missing, or older than --max-db-age")]
 pub(crate) struct ScanArgs {
-    /// A CycloneDX JSON SBOM, a lockfile, or a directory of lockfiles.
+    /// A CycloneDX JSON SBOM, a lockfile, a directory of lockfiles, or an image whose CycloneDX
+    /// attestation is verified (with --key or a certificate identity) and then scanned.
     pub(crate) target: PathBuf,
+    #[command(flatten)]
+    pub(crate) signer: SignerArgs,
+    #[command(flatten)]
+    pub(crate) trust: TrustArgs,
+    #[command(flatten)]
+    pub(crate) registry: RegistryArgs,
     /// The OSV database: a directory of OSV JSON records (e.g. OSV's per-ecosystem exports,
     /// unpacked).
     #[arg(long, value_name = "DIR")]

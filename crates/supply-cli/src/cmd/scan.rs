@@ -3,7 +3,11 @@
 use std::io::Write;
 
 use anyhow::Context;
+use supply_core::attest::intoto;
+use supply_core::attest::policy::Policy;
+use supply_core::blocking;
 use supply_core::sbom::Timestamp;
+use supply_core::verify::attestation::AttestationOptions;
 use supply_core::vuln::{self, Database, Severity, ignore::IgnoreList, report};
 
 use crate::ExitStatus;
@@ -45,7 +49,14 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         vex.add(&path.display().to_string(), &bytes)?;
     }
     let db = Database::load(&args.db, args.skip_invalid_records)?;
-    let target = vuln::target::load(&args.target)?;
+    let target = if args.target.exists() {
+        vuln::target::load(&args.target)?
+    } else {
+        match image_sbom(args)? {
+            Ok(target) => target,
+            Err(status) => return Ok(status),
+        }
+    };
     let started = Timestamp::from_env_or_now()?.to_rfc3339();
     let today = started.clone();
     let today = today.get(..10).unwrap_or_default();
@@ -128,4 +139,40 @@ fn newest_age_days(dir: &std::path::Path) -> Option<u64> {
     }
     let age = std::time::SystemTime::now().duration_since(newest?).ok()?;
     Some(age.as_secs() / 86_400)
+}
+
+/// The SBOM of an image: its CycloneDX attestation, verified first (a rejection is the
+/// answer: exit 1 with the verdict's findings).
+fn image_sbom(args: &ScanArgs) -> anyhow::Result<Result<vuln::target::Target, ExitStatus>> {
+    let text = args.target.to_string_lossy();
+    let image = super::image::reference(&text)
+        .with_context(|| format!("{text} is neither a file nor an image reference"))?;
+    let key = super::bundle::expected(&args.signer)
+        .context("scanning an image verifies its SBOM attestation first")?;
+    let trusted_root = super::bundle::trusted_root_for(&key, &args.trust)?;
+    let options = AttestationOptions {
+        key,
+        trusted_root,
+        predicate_type: intoto::predicate_type("cyclonedx")?,
+        policy: Policy::default(),
+        formats: Default::default(),
+    };
+    let client = super::image::client(&args.registry)?;
+    let verdict = blocking::verify_attestations(&client, &image, &options).with_context(|| {
+        format!("verifying the SBOM attestation of {image} (nothing was scanned)")
+    })?;
+    if !verdict.accepted {
+        crate::output::write_verdict(&verdict, crate::cli::OutputFormat::Text, &[])?;
+        return Ok(Err(ExitStatus::Rejected));
+    }
+    let sbom = verdict
+        .verified
+        .last()
+        .map(|v| v.payload["predicate"].clone())
+        .unwrap_or_default();
+    eprintln!("scanning the verified SBOM attestation of {image}");
+    Ok(Ok(vuln::target::from_bom(
+        sbom,
+        vec![("", image.to_string())],
+    )))
 }

@@ -79,8 +79,14 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
             sources.push((ecosystem, shown));
         }
     }
+    Ok(from_bom(bom, sources))
+}
+
+/// The packages of an SBOM already in hand (e.g. the verified predicate of an image's
+/// CycloneDX attestation); `sources` as in [`Target::sources`].
+pub fn from_bom(bom: serde_json::Value, sources: Vec<(&'static str, String)>) -> Target {
     let (components, without) = component::from_cyclonedx(&bom);
-    Ok(Target {
+    Target {
         bom: bom.clone(),
         components,
         not_scanned: without
@@ -91,5 +97,5 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
             })
             .collect(),
         sources,
-    })
+    }
 }
