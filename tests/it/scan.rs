@@ -647,3 +647,145 @@ fn an_images_verified_sbom_attestation_is_scanned() {
     let no_key = supply(&["scan", &images[0], "--db", &db]);
     assert_eq!(no_key.status.code(), Some(2), "{}", stderr(&no_key));
 }
+
+fn zip_dir(archive: &Path, files: &[std::path::PathBuf]) {
+    let list: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let status = Command::new("python3")
+        .args(["-c", "import sys, zipfile, os\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    [z.write(f, os.path.basename(f)) for f in sys.argv[2:]]"])
+        .arg(archive)
+        .args(&list)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn records_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(records_under(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `db update` from a loopback mirror in OSV's layout: the archives scan as the records do; a
+/// truncated download or a missing archive fails (exit 3) and leaves the good database as it was.
+#[test]
+fn db_update_swaps_in_complete_archives_only() {
+    let mirror = tempfile::tempdir().unwrap();
+    let edge = testdata().join("osv/edge");
+    for (ecosystem, files) in [
+        (
+            "PyPI",
+            records_under(&testdata().join("osv/pypi"))
+                .into_iter()
+                .chain([edge.join("EDGE-pypi-epoch.json")])
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "npm",
+            vec![
+                edge.join("EDGE-npm-prerelease.json"),
+                edge.join("EDGE-npm-alias-a.json"),
+                edge.join("EDGE-npm-alias-b.json"),
+            ],
+        ),
+        (
+            "crates.io",
+            vec![
+                edge.join("EDGE-crate-limit.json"),
+                edge.join("EDGE-withdrawn.json"),
+            ],
+        ),
+    ] {
+        std::fs::create_dir(mirror.path().join(ecosystem)).unwrap();
+        zip_dir(&mirror.path().join(ecosystem).join("all.zip"), &files);
+    }
+    let server = crate::static_server::StaticServer::start(mirror.path().to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let supply = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_supply"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let updated = supply(&["db", "update", "--mirror", &server.url, "--dir", "db"]);
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    // Withdrawn records do not count: one of the two crates.io records is.
+    assert!(
+        stdout(&updated).contains("crates.io: 1 records"),
+        "{}",
+        stdout(&updated)
+    );
+    assert!(
+        stdout(&updated).contains("npm: 3 records"),
+        "{}",
+        stdout(&updated)
+    );
+
+    let ids = |db: &str| -> BTreeSet<String> {
+        let output = supply(&[
+            "scan",
+            &sbom(),
+            "--db",
+            db,
+            "--output",
+            "json",
+            "--fail-on",
+            "any",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["purl"], f["id"]))
+            .collect()
+    };
+    let from_archives = ids("db");
+    assert_eq!(
+        from_archives,
+        ids(&db()),
+        "the archives hold what the records do"
+    );
+    let good = std::fs::read(dir.path().join("db/PyPI.zip")).unwrap();
+
+    // A truncated archive on the mirror: refused, the good one kept, nothing left behind.
+    let archive = mirror.path().join("PyPI/all.zip");
+    let bytes = std::fs::read(&archive).unwrap();
+    std::fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
+    let truncated = supply(&[
+        "db",
+        "update",
+        "--mirror",
+        &server.url,
+        "--dir",
+        "db",
+        "--ecosystem",
+        "PyPI",
+    ]);
+    assert_eq!(truncated.status.code(), Some(3), "{}", stderr(&truncated));
+    assert!(
+        stderr(&truncated).contains("not a usable OSV archive"),
+        "{}",
+        stderr(&truncated)
+    );
+    assert_eq!(std::fs::read(dir.path().join("db/PyPI.zip")).unwrap(), good);
+    assert!(!dir.path().join("db/.PyPI.zip.partial").exists());
+    let missing = supply(&[
+        "db",
+        "update",
+        "--mirror",
+        &format!("{}/nowhere", server.url),
+        "--dir",
+        "db",
+    ]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    assert_eq!(ids("db"), from_archives);
+}

@@ -62,6 +62,8 @@ pub(crate) enum Command {
     Admission(AdmissionArgs),
     /// Scan an SBOM, lockfile or directory for known vulnerabilities in an OSV database, offline.
     Scan(ScanArgs),
+    /// The OSV database `scan` reads.
+    Db(DbArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion {
         /// The shell.
@@ -665,4 +667,30 @@ pub(crate) enum ScanFormat {
     Cyclonedx,
     /// cosign's vuln predicate (for `supply attest --type vuln`).
     CosignVuln,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    #[command(subcommand)]
+    pub(crate) action: DbAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbAction {
+    /// Download the OSV archives (`<mirror>/<ecosystem>/all.zip`) into a folder; each replaces
+    /// the old one only once it is complete and readable.
+    Update {
+        /// The mirror (OSV's layout: https://osv-vulnerabilities.storage.googleapis.com).
+        #[arg(long, value_name = "URL")]
+        mirror: String,
+        /// The database folder (`scan --db`).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// An ecosystem (crates.io, PyPI, npm), repeatable; default all three.
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystems: Vec<String>,
+        /// Limit on each download, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
+    },
 }

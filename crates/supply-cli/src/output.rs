@@ -23,6 +23,7 @@ use supply_core::sign::SignError;
 use supply_core::sigstore::TrustRootError;
 use supply_core::sigstore::tuf::TufError;
 use supply_core::verify::{Severity, Verdict, VerdictKind, VerifyError};
+use supply_core::vuln::ScanError;
 use supply_core::{Classify, ErrorKind};
 
 use crate::cli::OutputFormat;
@@ -144,6 +145,7 @@ fn error_kind(error: &anyhow::Error) -> Option<ErrorKind> {
             BlockingError,
             PolicyLoadError,
             KeylessError,
+            ScanError,
         );
     }
     None

@@ -145,6 +145,18 @@ pub fn attest_image_keyless_legacy(
     ))
 }
 
+/// [`crate::vuln::update::update`], blocking.
+pub fn vuln_db_update(
+    mirror: &str,
+    dir: &std::path::Path,
+    ecosystems: &[String],
+    timeout: std::time::Duration,
+) -> Result<Vec<crate::vuln::update::Updated>, crate::vuln::ScanError> {
+    block_on(crate::vuln::update::update(
+        mirror, dir, ecosystems, timeout,
+    ))
+}
+
 /// [`sign::bundle::attest_image_bundle`], blocking.
 pub fn attest_image_bundle(
     client: &RegistryClient,

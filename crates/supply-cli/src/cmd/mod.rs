@@ -36,6 +36,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             AdmissionAction::Serve(args) => crate::serve::run(&args),
         },
         Command::Scan(args) => scan::run(&args),
+        Command::Db(args) => scan::db(&args),
         Command::Completion { shell } => docs::completion(shell),
         Command::Man { out_dir } => docs::man(out_dir.as_deref()),
     }

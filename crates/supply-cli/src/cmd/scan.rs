@@ -176,3 +176,44 @@ fn image_sbom(args: &ScanArgs) -> anyhow::Result<Result<vuln::target::Target, Ex
         vec![("", image.to_string())],
     )))
 }
+
+pub(crate) fn db(args: &crate::cli::DbArgs) -> anyhow::Result<ExitStatus> {
+    let crate::cli::DbAction::Update {
+        mirror,
+        dir,
+        ecosystems,
+        timeout,
+    } = &args.action;
+    let ecosystems: Vec<String> = if ecosystems.is_empty() {
+        vuln::update::ECOSYSTEMS
+            .iter()
+            .map(|e| (*e).to_owned())
+            .collect()
+    } else {
+        ecosystems.clone()
+    };
+    for ecosystem in &ecosystems {
+        if !vuln::update::ECOSYSTEMS.contains(&ecosystem.as_str()) {
+            anyhow::bail!("--ecosystem {ecosystem}: supply scans crates.io, PyPI and npm");
+        }
+    }
+    let updated = blocking::vuln_db_update(
+        mirror,
+        dir,
+        &ecosystems,
+        std::time::Duration::from_secs(*timeout),
+    )
+    .context("updating the vulnerability database (the old archives were kept)")?;
+    let mut stdout = std::io::stdout().lock();
+    for u in &updated {
+        writeln!(
+            stdout,
+            "{}: {} records, {} bytes -> {}",
+            u.ecosystem,
+            u.records,
+            u.bytes,
+            u.path.display()
+        )?;
+    }
+    Ok(ExitStatus::Success)
+}

@@ -14,6 +14,7 @@ pub mod matcher;
 pub mod osv;
 pub mod report;
 pub mod target;
+pub mod update;
 pub mod version;
 pub mod vex;
 
@@ -76,6 +77,17 @@ pub enum ScanError {
     /// A VEX document is not usable.
     #[error("VEX: {0}")]
     Vex(String),
+    /// The mirror could not be read, or served something unusable (nothing was replaced).
+    #[error("{url}: {reason}")]
+    Mirror {
+        /// What was fetched.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The blocking facade could not run the work.
+    #[error(transparent)]
+    Blocking(#[from] crate::blocking::BlockingError),
 }
 
 impl crate::error::Classify for ScanError {
@@ -83,6 +95,8 @@ impl crate::error::Classify for ScanError {
         match self {
             Self::DatabaseMissing(_) => crate::ErrorKind::NotFound,
             Self::Record { .. } | Self::Ignore(_) | Self::Vex(_) => crate::ErrorKind::InvalidInput,
+            Self::Mirror { .. } => crate::ErrorKind::Network,
+            Self::Blocking(e) => crate::error::Classify::kind(e),
         }
     }
 }
