@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # and npm for the loopback Sigstore the keyless-signing tests sign against, groff to render the
 # man pages.
 need_apt=()
-for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils node:nodejs npm:npm groff:groff; do
+for tool in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl umoci:umoci skopeo:skopeo valgrind:valgrind gcc:gcc pkg-config:pkg-config readelf:binutils node:nodejs npm:npm groff:groff script:bsdutils; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 # GNU time measures the peak memory of `supply` in the bounded-fetch test (`time` alone is the

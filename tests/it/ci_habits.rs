@@ -301,3 +301,45 @@ fn secrets_never_reach_the_logs() {
         }
     }
 }
+
+/// Progress of long work shows on an interactive terminal (a pty from util-linux `script`)
+/// and nowhere else: not through a pipe, not in CI, not with -q.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let lockfiles = crate::util::testdata().join("lockfiles/cargo");
+    let command = format!(
+        "{} sbom {} -o {}",
+        env!("CARGO_BIN_EXE_supply"),
+        lockfiles.display(),
+        dir.path().join("sbom.json").display()
+    );
+    let on_terminal = |envs: &[(&str, &str)], extra: &str| {
+        let mut script = Command::new(require_tool("script", "bsdutils"));
+        script
+            .args(["-qec", &format!("{command}{extra}"), "/dev/null"])
+            .env_remove("CI")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITLAB_CI");
+        for (k, v) in envs {
+            script.env(k, v);
+        }
+        let output = script.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let shown = on_terminal(&[], "");
+    assert!(
+        shown.contains("reading") && shown.contains("/7]"),
+        "{shown:?}"
+    );
+    assert!(!on_terminal(&[("CI", "true")], "").contains("reading"));
+    assert!(!on_terminal(&[], " -q").contains("reading"));
+    let piped = run(
+        dir.path(),
+        &["sbom", lockfiles.to_str().unwrap(), "-o", "piped.json"],
+        &[],
+    );
+    assert!(piped.status.success());
+    assert!(!stderr(&piped).contains("reading"), "{}", stderr(&piped));
+}

@@ -8,7 +8,36 @@ use std::io::IsTerminal as _;
 
 use tracing_subscriber::EnvFilter;
 
+/// Progress of long work as one rewritten line, only on an interactive terminal outside CI
+/// (never in logs, pipes or JSON), and not with `-q`.
+fn progress(quiet: bool) {
+    let ci = ["CI", "GITHUB_ACTIONS", "GITLAB_CI"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    if quiet || ci || !std::io::stderr().is_terminal() {
+        return;
+    }
+    supply_core::progress::set_reporter(|step| {
+        use std::io::Write as _;
+        let mut stderr = std::io::stderr().lock();
+        let item: String = step.item.chars().take(60).collect();
+        let _ = write!(
+            stderr,
+            "\r\x1b[2K[{}/{}] {} {}",
+            step.done,
+            step.total,
+            step.action,
+            supply_core::text::printable(&item)
+        );
+        if step.done == step.total {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        let _ = stderr.flush();
+    });
+}
+
 pub(crate) fn init(verbose: u8, quiet: bool) {
+    progress(quiet);
     let directives = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",

@@ -32,6 +32,7 @@ pub mod fsio;
 pub mod keyless;
 pub mod keys;
 pub mod oci;
+pub mod progress;
 pub mod purl;
 pub mod sbom;
 pub mod sign;

@@ -45,9 +45,10 @@ pub fn generate(path: &Path, options: BuildOptions) -> Result<Generated, SbomErr
     let mut builder = Builder::new(options);
     let mut warnings = Vec::new();
     let mut relative = Vec::with_capacity(lockfiles.len());
-    for lockfile in &lockfiles {
-        let mut graph = read_lockfile(lockfile)?;
+    for (i, lockfile) in lockfiles.iter().enumerate() {
         let label = lockfile.strip_prefix(&base).unwrap_or(lockfile);
+        crate::progress::step("reading", &label.to_string_lossy(), i + 1, lockfiles.len());
+        let mut graph = read_lockfile(lockfile)?;
         let label_text = label
             .components()
             .map(|c| c.as_os_str().to_string_lossy())

@@ -131,7 +131,13 @@ pub async fn sign_image_bundle_with(
 ) -> Result<Vec<Signed>, SignError> {
     let subjects = subjects(client, image, options.recursive).await?;
     let mut bundles = Vec::with_capacity(subjects.len());
-    for subject in &subjects {
+    for (i, subject) in subjects.iter().enumerate() {
+        crate::progress::step(
+            "signing",
+            &subject.digest.to_string(),
+            i + 1,
+            subjects.len(),
+        );
         let statement = image_statement(&subject.digest, &options.annotations);
         bundles.push(signer.sign_statement(&statement).await?.to_json());
     }

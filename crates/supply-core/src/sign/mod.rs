@@ -81,7 +81,9 @@ pub async fn sign_image(
 ) -> Result<Vec<Signed>, SignError> {
     let digests = digests_to_sign(client, image, options.recursive).await?;
     let mut signed = Vec::with_capacity(digests.len());
-    for digest in digests {
+    let total = digests.len();
+    for (i, digest) in digests.into_iter().enumerate() {
+        crate::progress::step("signing", &digest.to_string(), i + 1, total);
         signed.push(sign_digest(client, image, &digest, key, &options.annotations).await?);
     }
     Ok(signed)
