@@ -789,3 +789,68 @@ fn db_update_swaps_in_complete_archives_only() {
     assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
     assert_eq!(ids("db"), from_archives);
 }
+
+/// Another scanner's report through the same gate: Trivy's and Grype's JSON, thresholds, an
+/// exception by alias, SARIF.
+#[test]
+fn trivy_and_grype_reports_go_through_the_same_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = testdata().join("scan/reports");
+    let trivy = reports.join("trivy.json").display().to_string();
+    let grype = reports.join("grype.json").display().to_string();
+    let json = scan(dir.path(), &["--report", &trivy, "--output", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let first = &report["findings"][0];
+    assert_eq!(first["id"], "CVE-2021-23337");
+    assert_eq!(first["severity"], "high");
+    assert_eq!(first["score"], 7.2);
+    assert_eq!(first["fixed"], "4.17.21");
+    assert_eq!(first["purl"], "pkg:npm/lodash@4.17.20");
+    assert_eq!(
+        scan(dir.path(), &["--report", &trivy, "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    std::fs::write(
+        dir.path().join("ignore.toml"),
+        "[[ignore]]\nid = \"CVE-2021-23337\"\nreason = \"template() is never called\"\n",
+    )
+    .unwrap();
+    let ignored = scan(
+        dir.path(),
+        &[
+            "--report",
+            &grype,
+            "--ignore",
+            "ignore.toml",
+            "--fail-on",
+            "high",
+        ],
+    );
+    assert_eq!(
+        ignored.status.code(),
+        Some(0),
+        "the GHSA is ignored through its CVE alias: {}",
+        stderr(&ignored)
+    );
+    assert_eq!(
+        scan(dir.path(), &["--report", &grype, "--fail-on", "low"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let sarif = scan(dir.path(), &["--report", &grype, "--output", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let bad = scan(dir.path(), &["--report", &sbom()]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}

@@ -616,7 +616,12 @@ pub(crate) enum SpecVersionArg {
 pub(crate) struct ScanArgs {
     /// A CycloneDX JSON SBOM, a lockfile, a directory of lockfiles, or an image whose CycloneDX
     /// attestation is verified (with --key or a certificate identity) and then scanned.
-    pub(crate) target: PathBuf,
+    #[arg(required_unless_present = "report")]
+    pub(crate) target: Option<PathBuf>,
+    /// Instead of scanning: apply thresholds, exceptions and outputs to a Trivy or Grype JSON
+    /// report.
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    pub(crate) report: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) signer: SignerArgs,
     #[command(flatten)]
@@ -625,8 +630,8 @@ pub(crate) struct ScanArgs {
     pub(crate) registry: RegistryArgs,
     /// The OSV database: a directory of OSV JSON records (e.g. OSV's per-ecosystem exports,
     /// unpacked).
-    #[arg(long, value_name = "DIR")]
-    pub(crate) db: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "report")]
+    pub(crate) db: Option<PathBuf>,
     /// Fail (exit 1) on an unsuppressed finding at or above this severity (`any` includes
     /// findings of unknown severity).
     #[arg(long, value_enum, default_value_t = FailOn::High)]

@@ -21,21 +21,6 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         FailOn::Low => Severity::Low,
         FailOn::Any => Severity::Unknown,
     };
-    if !args.db.is_dir() {
-        eprintln!("error: no vulnerability database at {}", args.db.display());
-        eprintln!("hint: point --db at a directory of OSV records (OSV's exports, unpacked)");
-        return Ok(ExitStatus::Unverified);
-    }
-    if let Some(days) = args.max_db_age
-        && let Some(age) = newest_age_days(&args.db)
-        && age > days
-    {
-        eprintln!(
-            "error: the vulnerability database at {} is {age} days old (more than --max-db-age {days})",
-            args.db.display()
-        );
-        return Ok(ExitStatus::Unverified);
-    }
     let ignores = match &args.ignore {
         Some(path) => IgnoreList::parse(
             &std::fs::read_to_string(path)
@@ -48,24 +33,62 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         let bytes = supply_core::fsio::read_bounded(path, 64 * 1024 * 1024)?;
         vex.add(&path.display().to_string(), &bytes)?;
     }
-    let db = Database::load(&args.db, args.skip_invalid_records)?;
-    let target = if args.target.exists() {
-        vuln::target::load(&args.target)?
-    } else {
-        match image_sbom(args)? {
-            Ok(target) => target,
-            Err(status) => return Ok(status),
-        }
-    };
     let started = Timestamp::from_env_or_now()?.to_rfc3339();
-    let today = started.clone();
-    let today = today.get(..10).unwrap_or_default();
-    let mut scan = vuln::scan(&db, &target.components, &ignores, &vex, today);
-    scan.not_scanned.extend(target.not_scanned.iter().cloned());
-    for (file, reason) in &db.skipped {
-        scan.notes
-            .push(format!("skipped {}: {reason}", file.display()));
-    }
+    let today = started.get(..10).unwrap_or_default().to_owned();
+    let (scan, target, records) = if let Some(path) = &args.report {
+        let bytes = supply_core::fsio::read_bounded(path, 512 * 1024 * 1024)?;
+        let findings = vuln::reports::from_report(&path.display().to_string(), &bytes)?;
+        let target = vuln::target::Target {
+            sources: vec![("", path.display().to_string())],
+            ..Default::default()
+        };
+        let count = findings.len();
+        (
+            vuln::from_findings(findings, &ignores, &vex, &today),
+            target,
+            count,
+        )
+    } else {
+        let Some(db_dir) = &args.db else {
+            anyhow::bail!("scanning needs --db (or --report with another scanner's report)");
+        };
+        if !db_dir.is_dir() {
+            eprintln!("error: no vulnerability database at {}", db_dir.display());
+            eprintln!(
+                "hint: point --db at a directory of OSV records or archives (supply db update fetches them)"
+            );
+            return Ok(ExitStatus::Unverified);
+        }
+        if let Some(days) = args.max_db_age
+            && let Some(age) = newest_age_days(db_dir)
+            && age > days
+        {
+            eprintln!(
+                "error: the vulnerability database at {} is {age} days old (more than --max-db-age {days})",
+                db_dir.display()
+            );
+            return Ok(ExitStatus::Unverified);
+        }
+        let db = Database::load(db_dir, args.skip_invalid_records)?;
+        let Some(target_path) = &args.target else {
+            anyhow::bail!("scan needs a target: an SBOM, a lockfile, a directory or an image");
+        };
+        let target = if target_path.exists() {
+            vuln::target::load(target_path)?
+        } else {
+            match image_sbom(args, target_path)? {
+                Ok(target) => target,
+                Err(status) => return Ok(status),
+            }
+        };
+        let mut scan = vuln::scan(&db, &target.components, &ignores, &vex, &today);
+        scan.not_scanned.extend(target.not_scanned.iter().cloned());
+        for (file, reason) in &db.skipped {
+            scan.notes
+                .push(format!("skipped {}: {reason}", file.display()));
+        }
+        (scan, target, db.len())
+    };
     let mut stdout = std::io::stdout().lock();
     match args.output {
         ScanFormat::Json => writeln!(
@@ -87,7 +110,12 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             let predicate = report::to_cosign_vuln(
                 &scan,
                 threshold,
-                &args.db.display().to_string(),
+                &args
+                    .db
+                    .as_ref()
+                    .or(args.report.as_ref())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 &started,
                 &finished,
             );
@@ -113,13 +141,19 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .count();
-    writeln!(
-        stderr,
-        "{} packages scanned against {} records: {counted} findings ({} suppressed)",
-        scan.scanned,
-        db.len(),
-        scan.findings.len() - counted
-    )?;
+    let suppressed = scan.findings.len() - counted;
+    match &args.report {
+        Some(path) => writeln!(
+            stderr,
+            "{}: {counted} findings ({suppressed} suppressed)",
+            path.display()
+        )?,
+        None => writeln!(
+            stderr,
+            "{} packages scanned against {records} records: {counted} findings ({suppressed} suppressed)",
+            scan.scanned
+        )?,
+    }
     Ok(ExitStatus::of(!scan.fails(threshold)))
 }
 
@@ -143,8 +177,11 @@ fn newest_age_days(dir: &std::path::Path) -> Option<u64> {
 
 /// The SBOM of an image: its CycloneDX attestation, verified first (a rejection is the
 /// answer: exit 1 with the verdict's findings).
-fn image_sbom(args: &ScanArgs) -> anyhow::Result<Result<vuln::target::Target, ExitStatus>> {
-    let text = args.target.to_string_lossy();
+fn image_sbom(
+    args: &ScanArgs,
+    target: &std::path::Path,
+) -> anyhow::Result<Result<vuln::target::Target, ExitStatus>> {
+    let text = target.to_string_lossy();
     let image = super::image::reference(&text)
         .with_context(|| format!("{text} is neither a file nor an image reference"))?;
     let key = super::bundle::expected(&args.signer)

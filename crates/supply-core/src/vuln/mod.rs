@@ -13,6 +13,7 @@ pub mod ignore;
 pub mod matcher;
 pub mod osv;
 pub mod report;
+pub mod reports;
 pub mod target;
 pub mod update;
 pub mod version;
@@ -283,6 +284,35 @@ pub fn scan(
     for name in ignores.unused_expired(today) {
         result.notes.push(name);
     }
+    result.notes.sort();
+    result.notes.dedup();
+    result.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.purl.cmp(&b.purl))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    result
+}
+
+/// A scan of another scanner's findings: exceptions applied, sorted as [`scan`] sorts.
+pub fn from_findings(
+    findings: Vec<Finding>,
+    ignores: &ignore::IgnoreList,
+    vex: &vex::Vex,
+    today: &str,
+) -> Scan {
+    let mut result = Scan {
+        scanned: findings.len(),
+        ..Scan::default()
+    };
+    for mut finding in findings {
+        finding.suppressed = vex
+            .suppression(&finding)
+            .or_else(|| ignores.suppression(&finding, today, &mut result.notes));
+        result.findings.push(finding);
+    }
+    result.notes.extend(ignores.unused_expired(today));
     result.notes.sort();
     result.notes.dedup();
     result.findings.sort_by(|a, b| {
