@@ -112,17 +112,8 @@ struct RawProof {
 }
 
 fn hex(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("{:?} is not hex", crate::text::printable(text)));
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| "not hex".to_owned())
-        })
-        .collect()
+    encoding::hex_decode(text)
+        .ok_or_else(|| format!("{:?} is not hex", crate::text::printable(text)))
 }
 
 /// Rekor's answer: `{"<uuid>": {body, integratedTime, logID, logIndex, verification}}`.

@@ -153,9 +153,34 @@ pub fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// The bytes of a hex string (either case); `None` unless every character is a hex digit and
+/// the length is even (`u8::from_str_radix` alone would take a sign such as `+f`).
+pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_decodes_only_whole_hex() {
+        assert_eq!(hex_decode("00ffC0"), Some(vec![0, 255, 192]));
+        assert_eq!(hex_decode(""), Some(vec![]));
+        for bad in ["abc", "+f", "0g", "éé"] {
+            assert_eq!(hex_decode(bad), None, "{bad}");
+        }
+        assert_eq!(hex_decode(&hex(&[1, 2, 254])), Some(vec![1, 2, 254]));
+    }
 
     #[test]
     fn base64_in_every_protojson_form() {

@@ -74,16 +74,7 @@ pub fn bundle_from_annotations(
                 .unwrap_or_default()
                 .to_owned()
         };
-        let log_id = (0..rekor.payload.log_id.len() / 2)
-            .map(|i| {
-                rekor
-                    .payload
-                    .log_id
-                    .get(2 * i..2 * i + 2)
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            })
-            .collect::<Option<Vec<u8>>>()
-            .ok_or("the log id is not hex")?;
+        let log_id = encoding::hex_decode(&rekor.payload.log_id).ok_or("the log id is not hex")?;
         tlog_entries.push(TlogEntry {
             log_index: rekor.payload.log_index,
             log_id,
@@ -164,4 +155,44 @@ fn pem_der(pem: &str) -> Option<Vec<u8>> {
     let end = body.find("-----END CERTIFICATE-----")?;
     let text: String = body.get(..end)?.split_whitespace().collect();
     base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn annotations(log_id: &str) -> BTreeMap<String, String> {
+        let body = base64::engine::general_purpose::STANDARD
+            .encode(br#"{"apiVersion":"0.0.1","kind":"hashedrekord"}"#);
+        BTreeMap::from([
+            (
+                CERTIFICATE_ANNOTATION.to_owned(),
+                "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n".to_owned(),
+            ),
+            (
+                BUNDLE_ANNOTATION.to_owned(),
+                format!(
+                    r#"{{"SignedEntryTimestamp":"AAEC","Payload":{{"body":"{body}","integratedTime":1,"logIndex":2,"logID":"{log_id}"}}}}"#
+                ),
+            ),
+        ])
+    }
+
+    /// An odd-length or signed log id was read in part ("c0d" as `c0`); it is refused.
+    #[test]
+    fn the_log_id_must_be_whole_hex() {
+        let content = || Content::MessageSignature {
+            algorithm: super::super::bundle::HashAlgorithm::Sha256,
+            digest: vec![0; 32],
+            signature: vec![1],
+        };
+        let bundle = bundle_from_annotations(&annotations("c0d2"), content()).unwrap();
+        assert_eq!(bundle.tlog_entries[0].log_id, [0xc0, 0xd2]);
+        for bad in ["c0d", "+c0d", "zz"] {
+            assert!(
+                bundle_from_annotations(&annotations(bad), content()).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

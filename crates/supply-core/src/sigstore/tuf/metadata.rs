@@ -181,15 +181,7 @@ fn tuf_key(key: &Value) -> Option<VerifyingKey> {
 }
 
 fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() || !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len() / 2)
-        .map(|i| {
-            text.get(2 * i..2 * i + 2)
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-        })
-        .collect()
+    crate::sigstore::encoding::hex_decode(text).filter(|bytes| !bytes.is_empty())
 }
 
 /// Checks `bytes` against a META/TARGET entry's `length` and `hashes`, where present.
