@@ -81,10 +81,7 @@ impl IgnoreList {
         today: &str,
         notes: &mut Vec<String>,
     ) -> Option<Suppression> {
-        let purl_base = finding
-            .purl
-            .rsplit_once('@')
-            .map_or(finding.purl.as_str(), |(base, _)| base);
+        let purl_base = finding.purl_base();
         for entry in &self.entries {
             let id_matches = entry.id == finding.id || finding.aliases.contains(&entry.id);
             let package_matches = entry

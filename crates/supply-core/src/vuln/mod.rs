@@ -142,6 +142,15 @@ pub struct Finding {
     pub suppressed: Option<Suppression>,
 }
 
+impl Finding {
+    /// The purl without its version (what exceptions may name).
+    pub fn purl_base(&self) -> &str {
+        self.purl
+            .rsplit_once('@')
+            .map_or(self.purl.as_str(), |(base, _)| base)
+    }
+}
+
 /// A component that was not looked up.
 #[derive(Clone, Debug, Serialize)]
 pub struct NotScanned {
@@ -261,7 +270,7 @@ pub fn scan(
                 .map(|(r, _)| r.summary.clone())
                 .find(|s| !s.is_empty())
                 .unwrap_or_default();
-            let mut finding = Finding {
+            let finding = Finding {
                 id,
                 aliases,
                 purl: component.purl.clone(),
@@ -275,15 +284,21 @@ pub fn scan(
                 bom_ref: component.bom_ref.clone(),
                 suppressed: None,
             };
-            finding.suppressed = vex
-                .suppression(&finding)
-                .or_else(|| ignores.suppression(&finding, today, &mut result.notes));
             result.findings.push(finding);
         }
     }
-    for name in ignores.unused_expired(today) {
-        result.notes.push(name);
+    settle(result, ignores, vex, today)
+}
+
+/// Applies the exceptions (VEX first, then the ignore file), notes expired ones, and sorts
+/// the findings most severe first.
+fn settle(mut result: Scan, ignores: &ignore::IgnoreList, vex: &vex::Vex, today: &str) -> Scan {
+    for finding in &mut result.findings {
+        finding.suppressed = vex
+            .suppression(finding)
+            .or_else(|| ignores.suppression(finding, today, &mut result.notes));
     }
+    result.notes.extend(ignores.unused_expired(today));
     result.notes.sort();
     result.notes.dedup();
     result.findings.sort_by(|a, b| {
@@ -302,26 +317,12 @@ pub fn from_findings(
     vex: &vex::Vex,
     today: &str,
 ) -> Scan {
-    let mut result = Scan {
+    let result = Scan {
         scanned: findings.len(),
+        findings,
         ..Scan::default()
     };
-    for mut finding in findings {
-        finding.suppressed = vex
-            .suppression(&finding)
-            .or_else(|| ignores.suppression(&finding, today, &mut result.notes));
-        result.findings.push(finding);
-    }
-    result.notes.extend(ignores.unused_expired(today));
-    result.notes.sort();
-    result.notes.dedup();
-    result.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.purl.cmp(&b.purl))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    result
+    settle(result, ignores, vex, today)
 }
 
 /// Which id names a merged issue: the advisory databases' own ids before CVEs.

@@ -87,7 +87,7 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
 pub fn from_bom(bom: serde_json::Value, sources: Vec<(&'static str, String)>) -> Target {
     let (components, without) = component::from_cyclonedx(&bom);
     Target {
-        bom: bom.clone(),
+        bom,
         components,
         not_scanned: without
             .into_iter()

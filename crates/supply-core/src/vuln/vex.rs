@@ -112,10 +112,7 @@ impl Vex {
 
     /// The statement that applies to `finding`, if any.
     pub(crate) fn suppression(&self, finding: &Finding) -> Option<Suppression> {
-        let base = finding
-            .purl
-            .rsplit_once('@')
-            .map_or(finding.purl.as_str(), |(b, _)| b);
+        let base = finding.purl_base();
         self.statements
             .iter()
             .find(|s| {
