@@ -7,35 +7,18 @@
 use std::path::Path;
 use std::process::Command;
 
-use supply_core::oci::Reference;
-
 #[path = "../../crates/supply-ffi/tests/cbuild/mod.rs"]
 mod cbuild;
 
-use crate::registry::{client_for, push_test_image};
+use crate::registry::push_image;
 use crate::registry_fixture::Registry;
 use crate::util::{stderr, stdout, test_python};
-
-fn push(registry: &Registry, repository: &str) -> String {
-    let image = registry.image(repository, "v1");
-    let reference: Reference = image.parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(push_test_image(
-        &client_for(registry, None),
-        &reference,
-        repository,
-    ));
-    image
-}
 
 #[test]
 fn c_programs_sign_and_verify_through_the_registry() {
     let registry = Registry::plain();
-    let image = push(&registry, "capi/app");
-    let bundle = push(&registry, "capi/bundle");
+    let image = push_image(&registry, "capi/app");
+    let bundle = push_image(&registry, "capi/bundle");
     let args = [
         Path::new(&image),
         Path::new(&bundle),
@@ -48,7 +31,7 @@ fn c_programs_sign_and_verify_through_the_registry() {
 #[test]
 fn python_ctypes_signs_and_verifies() {
     let registry = Registry::plain();
-    let image = push(&registry, "ctypes/app");
+    let image = push_image(&registry, "ctypes/app");
     let library = cbuild::target_dir().join("debug/libsupply.so");
     assert!(
         library.is_file(),

@@ -7,9 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use supply_core::oci::Reference;
-
-use crate::registry::{client_for, push_test_image};
+use crate::registry::push_image;
 use crate::registry_fixture::Registry;
 use crate::sigstore_fixture::{Sigstore, token};
 use crate::util::{finding_codes, stderr, stdout, test_python};
@@ -266,20 +264,6 @@ fn sign_bundle_signs_statements_as_dsse() {
     assert!(ours.status.success(), "{}", stderr(&ours));
 }
 
-fn pushed(registry: &Registry, repository: &str) -> String {
-    let reference: Reference = registry.image(repository, "v1").parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(push_test_image(
-        &client_for(registry, None),
-        &reference,
-        repository,
-    ));
-    reference.to_string()
-}
-
 fn verify_image(
     dir: &Path,
     sigstore: &Sigstore,
@@ -309,7 +293,7 @@ fn verify_image(
 fn keyless_image_signatures_and_attestations_verify_through_referrers() {
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let image = pushed(&registry, "keyless/app");
+    let image = push_image(&registry, "keyless/app");
     let dir = tempfile::tempdir().unwrap();
     let identity_token = token(ISSUER, ALICE);
 
@@ -370,7 +354,7 @@ fn keyless_image_signatures_and_attestations_verify_through_referrers() {
 fn service_faults_are_clear_errors_that_write_nothing() {
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let image = pushed(&registry, "keyless/faults");
+    let image = push_image(&registry, "keyless/faults");
     let dir = tempfile::tempdir().unwrap();
     let identity_token = token(ISSUER, ALICE);
     for (fault, says) in [
@@ -554,7 +538,7 @@ fn keyless_without_a_token_says_where_to_get_one() {
 fn keyless_legacy_layers_carry_cosigns_annotations() {
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let image = pushed(&registry, "keyless/legacy");
+    let image = push_image(&registry, "keyless/legacy");
     let dir = tempfile::tempdir().unwrap();
     let identity_token = token(ISSUER, ALICE);
     let mut sign = args(&[
@@ -619,7 +603,7 @@ fn keyless_legacy_layers_carry_cosigns_annotations() {
 fn sbom_attest_signs_keylessly() {
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let image = pushed(&registry, "keyless/sbom");
+    let image = push_image(&registry, "keyless/sbom");
     let dir = tempfile::tempdir().unwrap();
     let lockfile = crate::util::testdata().join("lockfiles/cargo/small/Cargo.lock");
     let identity_token = token(ISSUER, ALICE);
@@ -721,7 +705,7 @@ fn a_registry_failing_mid_push_leaves_no_signature() {
     use crate::fault_proxy::{Action, Proxy, Rule};
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let image = pushed(&registry, "keyless/midpush");
+    let image = push_image(&registry, "keyless/midpush");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -758,9 +742,9 @@ fn a_registry_failing_mid_push_leaves_no_signature() {
 fn keyless_policies_admit_keylessly_signed_images() {
     let sigstore = Sigstore::start();
     let registry = Registry::plain();
-    let bundle_image = pushed(&registry, "admit/bundle");
-    let legacy_image = pushed(&registry, "admit/legacy");
-    let stranger_image = pushed(&registry, "admit/stranger");
+    let bundle_image = push_image(&registry, "admit/bundle");
+    let legacy_image = push_image(&registry, "admit/legacy");
+    let stranger_image = push_image(&registry, "admit/stranger");
     let dir = tempfile::tempdir().unwrap();
     for (image, who, format) in [
         (&bundle_image, ALICE, "--new-bundle-format"),

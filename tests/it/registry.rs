@@ -30,6 +30,22 @@ pub(crate) struct TestImage {
     pub(crate) layers: Vec<Vec<u8>>,
 }
 
+/// Pushes a test image (content named after `repository`) to `repository:v1` of a plain
+/// registry from synchronous test code; its reference.
+pub(crate) fn push_image(registry: &Registry, repository: &str) -> String {
+    let reference: supply_core::oci::Reference = registry.image(repository, "v1").parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(push_test_image(
+        &client_for(registry, None),
+        &reference,
+        repository,
+    ));
+    reference.to_string()
+}
+
 pub(crate) async fn push_test_image(
     client: &RegistryClient,
     reference: &Reference,

@@ -531,17 +531,7 @@ fn results_as_cyclonedx_and_as_a_signed_vuln_attestation() {
     assert_eq!(value["scanner"]["result"]["passed"], false);
 
     let registry = crate::registry_fixture::Registry::plain();
-    let reference: supply_core::oci::Reference = registry.image("scan/app", "v1").parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(crate::registry::push_test_image(
-        &crate::registry::client_for(&registry, None),
-        &reference,
-        "scan",
-    ));
-    let image = reference.to_string();
+    let image = crate::registry::push_image(&registry, "scan/app");
     let supply = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_supply"))
             .args(args)
@@ -589,17 +579,10 @@ fn an_images_verified_sbom_attestation_is_scanned() {
                        "integrity": "sha512-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}}});
     std::fs::write(dir.path().join("package-lock.json"), lock.to_string()).unwrap();
     let registry = crate::registry_fixture::Registry::plain();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = crate::registry::client_for(&registry, None);
-    let mut images = Vec::new();
-    for name in ["scan/attested", "scan/bare"] {
-        let reference: supply_core::oci::Reference = registry.image(name, "v1").parse().unwrap();
-        runtime.block_on(crate::registry::push_test_image(&client, &reference, name));
-        images.push(reference.to_string());
-    }
+    let images: Vec<String> = ["scan/attested", "scan/bare"]
+        .into_iter()
+        .map(|name| crate::registry::push_image(&registry, name))
+        .collect();
     let supply = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_supply"))
             .args(args)

@@ -85,7 +85,7 @@ pub fn to_table(scan: &Scan) -> String {
     };
     out.push_str(&line(header));
     for r in &rows {
-        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+        out.push_str(&line(r.each_ref().map(String::as_str)));
     }
     out
 }
