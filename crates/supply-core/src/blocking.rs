@@ -183,7 +183,7 @@ pub fn keyless_signer(
     block_on(async {
         let http = keyless::Http::new(options.timeout)?;
         let token = source.token(&http).await?;
-        keyless::KeylessSigner::new(options, &token).await
+        keyless::KeylessSigner::with_http(options, &token, http).await
     })
 }
 

@@ -161,8 +161,17 @@ impl KeylessSigner {
         options: &KeylessOptions,
         token: &IdentityToken,
     ) -> Result<Self, KeylessError> {
+        Self::with_http(options, token, Http::new(options.timeout)?).await
+    }
+
+    /// As [`new`](Self::new), on a client the caller already has (the one that fetched the
+    /// token, say).
+    pub async fn with_http(
+        options: &KeylessOptions,
+        token: &IdentityToken,
+        http: Http,
+    ) -> Result<Self, KeylessError> {
         token.check_fresh(now())?;
-        let http = Http::new(options.timeout)?;
         let key = SigningKey::generate();
         let chain =
             ca::request_certificate(&http, &options.services.fulcio_endpoint(), token, &key)
