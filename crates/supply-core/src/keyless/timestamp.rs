@@ -16,11 +16,18 @@ const MAX_RESPONSE_BYTES: usize = 128 * 1024;
 const SERVICE: &str = "timestamp authority";
 
 fn request(signature: &[u8]) -> Result<Vec<u8>, KeylessError> {
-    let mut nonce = [0u8; 16];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
-    // A positive INTEGER: clear the top bit.
+    let mut random = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut random);
+    request_with_nonce(signature, random)
+}
+
+/// The request with `nonce` made a positive INTEGER whose DER is minimal: top bit clear and
+/// first byte non-zero. (A first byte of 0 followed by one below 0x80 is not DER; a TSA echoes
+/// the nonce as sent, and the strict parser then refuses the whole TSTInfo — one timestamp in
+/// 256 failed that way.)
+fn request_with_nonce(signature: &[u8], mut nonce: [u8; 16]) -> Result<Vec<u8>, KeylessError> {
     if let Some(first) = nonce.first_mut() {
-        *first &= 0x7f;
+        *first = (*first & 0x7f) | 0x01;
     }
     let internal = |e: x509_cert::der::Error| KeylessError::Internal(e.to_string());
     let request = x509_tsp::TimeStampReq {
@@ -71,5 +78,19 @@ mod tests {
             Digest::sha256(b"signature").to_bytes()
         );
         assert!(parsed.cert_req && parsed.nonce.is_some());
+    }
+
+    #[test]
+    fn the_nonce_is_minimal_der_whatever_the_random_bytes() {
+        for first in [[0x00, 0x12], [0x00, 0x80], [0x80, 0x00], [0xff, 0xff]] {
+            let mut random = [0x5a; 16];
+            random[..2].copy_from_slice(&first);
+            let der = request_with_nonce(b"signature", random).unwrap();
+            let parsed = x509_tsp::TimeStampReq::from_der(&der)
+                .unwrap_or_else(|e| panic!("{first:02x?}: {e}"));
+            let nonce = parsed.nonce.as_ref().unwrap();
+            assert_eq!(nonce.as_bytes().len(), 16, "{first:02x?}");
+            assert_eq!(parsed.to_der().unwrap(), der);
+        }
     }
 }
