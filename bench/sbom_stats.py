@@ -16,7 +16,9 @@ Options:
 A RESULT_DIR holds:
   case.tsv    key<TAB>value lines: label, lockfile (path of the lockfile measured)
   tools.tsv   tool<TAB>status<TAB>sbom file (relative to RESULT_DIR)<TAB>command, in table order;
-              status is "ok", "not installed", "not applicable", "skipped" or "failed: ..."
+              status is "ok", "reference" (timed, but its output is no SBOM: a requirements.txt
+              or pylock.toml export, whose packages are counted), "not installed",
+              "not applicable ...", "skipped" or "failed ..."
   times.tsv   tool<TAB>wall seconds<TAB>peak RSS KiB, one line per timed run
 
 Only the Python standard library and the `jsonschema` package are used. Schema `$ref`s
@@ -120,7 +122,16 @@ def measure(bom: dict) -> dict:
         "dangling_examples": sorted(dangling)[:3],
         "duplicate_bom_refs": duplicate_refs,
         "scopes": scopes,
+        "types": types_of(comps),
     }
+
+
+def types_of(comps) -> dict[str, int]:
+    types: dict[str, int] = {}
+    for c in comps:
+        t = str(c.get("type", "unset"))
+        types[t] = types.get(t, 0) + 1
+    return dict(sorted(types.items(), key=lambda kv: -kv[1]))
 
 
 def walk_services(services):
@@ -258,7 +269,8 @@ def _refuse_remote(uri):
 
 def lockfile_packages(path: Path) -> str:
     try:
-        if path.name in ("package-lock.json", "npm-shrinkwrap.json"):
+        name = path.name
+        if name in ("package-lock.json", "npm-shrinkwrap.json"):
             with open(path, encoding="utf-8") as f:
                 d = json.load(f)
             pk = d.get("packages")
@@ -271,13 +283,81 @@ def lockfile_packages(path: Path) -> str:
                 }
                 return f"{len(entries):,} entries, {len(ids):,} distinct name@version"
             return f"{len(d.get('dependencies') or {}):,} top-level entries (lockfile v1)"
+        if name == "pnpm-lock.yaml":
+            return pnpm_lock_size(path.read_text(encoding="utf-8"))
+        if name == "yarn.lock":
+            return yarn_lock_size(path.read_text(encoding="utf-8"))
         import tomllib
 
         with open(path, "rb") as f:
             d = tomllib.load(f)
+        if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
+            return f"{len(d.get('packages') or []):,} packages (lock-version {d.get('lock-version', '?')})"
+        if name == "poetry.lock":
+            version = (d.get("metadata") or {}).get("lock-version", "?")
+            return f"{len(d.get('package') or []):,} packages (lock-version {version})"
         return f"{len(d.get('package') or []):,} packages"
     except Exception as e:  # noqa: BLE001 - a header line must never stop the report
         return f"unreadable: {e}"
+
+
+def _yaml_sections(text: str) -> dict[str, int]:
+    """Entries (lines indented by exactly two spaces) under each top-level key of a pnpm lock."""
+    counts: dict[str, int] = {}
+    section = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            section = line.split(":", 1)[0].strip()
+            counts.setdefault(section, 0)
+        elif section and line.startswith("  ") and not line.startswith("   "):
+            counts[section] += 1
+    return counts
+
+
+def pnpm_lock_size(text: str) -> str:
+    version = "?"
+    m = re.search(r"^lockfileVersion:\s*'?([^'\s]+)", text, re.M)
+    if m:
+        version = m.group(1)
+    c = _yaml_sections(text)
+    parts = [f"{c.get('packages', 0):,} packages"]
+    if "snapshots" in c:
+        parts.append(f"{c['snapshots']:,} snapshots")
+    if "importers" in c:
+        parts.append(f"{c['importers']:,} importer" + ("s" if c["importers"] != 1 else ""))
+    return ", ".join(parts) + f" (lockfileVersion {version})"
+
+
+def yarn_lock_size(text: str) -> str:
+    # An entry is a top-level key line: one or more descriptors ending in ":".
+    entries = [
+        line
+        for line in text.splitlines()
+        if line and not line[0].isspace() and not line.startswith("#") and line.rstrip().endswith(":")
+    ]
+    if any(line.startswith("__metadata:") for line in entries):
+        m = re.search(r"^__metadata:\s*\n(?:\s+.*\n)*?\s+version:\s*(\S+)", text, re.M)
+        n = sum(1 for line in entries if not line.startswith("__metadata:"))
+        return f"{n:,} entries (Berry, __metadata version {m.group(1) if m else '?'})"
+    return f"{len(entries):,} entries (classic v1)"
+
+
+def reference_size(path: Path) -> tuple[str, int]:
+    """What a non-SBOM output holds: (kind, number of packages)."""
+    if path.name.endswith(".toml"):
+        import tomllib
+
+        with open(path, "rb") as f:
+            return ("pylock.toml", len(tomllib.load(f).get("packages") or []))
+    # requirements.txt: one requirement per line that does not start with a space (hash
+    # continuation lines do), a comment or an option.
+    n = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line[0].isspace() and not line.startswith(("#", "-")):
+            n += 1
+    return ("requirements.txt", n)
 
 
 # ---------------------------------------------------------------- reporting
@@ -334,7 +414,14 @@ def build_rows(tools, times, schemas: SchemaSet | None):
             row["peak_rss_mb"] = max(r for _, r in runs) / 1024.0
             row["runs"] = len(runs)
         sb = t["sbom"]
-        if t["status"] == "ok" and sb is not None and sb.is_file():
+        if t["status"] == "reference" and sb is not None and sb.is_file():
+            try:
+                row["reference_kind"], row["reference_packages"] = reference_size(sb)
+            except Exception as e:  # noqa: BLE001
+                row["status"] = f"unreadable output: {e}"
+        elif t["status"] == "reference":
+            row["status"] = "no output written"
+        elif t["status"] == "ok" and sb is not None and sb.is_file():
             try:
                 with open(sb, encoding="utf-8") as f:
                     bom = json.load(f)
@@ -354,7 +441,7 @@ def build_rows(tools, times, schemas: SchemaSet | None):
         None,
     )
     for r in rows:
-        if base and r.get("median_wall_s") is not None:
+        if base and r.get("median_wall_s") is not None and r.get("components") != 0:
             # A median below 1 ms is at the resolution of the measurement: ratios use 1 ms.
             r["speedup"] = r["median_wall_s"] / max(base["median_wall_s"], 0.001)
             r["speedup_floor"] = base["median_wall_s"] < 0.001
@@ -367,6 +454,12 @@ HEADER = (
 )
 
 
+def fmt_speed(r) -> str:
+    if "speedup" not in r:
+        return "–"
+    return ("≥" if r.get("speedup_floor") else "") + f"{r['speedup']:.1f}×"
+
+
 def render_table(title: str, subtitle: str, rows) -> str:
     out = [f"### {title}", ""]
     if subtitle:
@@ -375,21 +468,35 @@ def render_table(title: str, subtitle: str, rows) -> str:
     notes = []
     for r in rows:
         name = r["tool"]
+        if r["status"] == "reference" and "reference_kind" in r:
+            out.append(
+                "| {tool} | {n} ({k}) |{blanks} not an SBOM | {w} | {m} | {x} |".format(
+                    tool=name,
+                    n=fmt_int(r["reference_packages"]),
+                    k=r["reference_kind"],
+                    blanks=" – |" * 6,
+                    w=f"{r['median_wall_s']:.3f}" if "median_wall_s" in r else "–",
+                    m=f"{r['peak_rss_mb']:.0f}" if "peak_rss_mb" in r else "–",
+                    x=fmt_speed(r),
+                )
+            )
+            continue
         if r["status"] != "ok" or "components" not in r:
             out.append(f"| {name} | {r['status']} |" + " |" * 10)
             continue
-        speed = "–"
-        if "speedup" in r:
-            speed = ("≥" if r.get("speedup_floor") else "") + f"{r['speedup']:.1f}×"
+        speed = fmt_speed(r)
         if name == "supply" and "speedup" in r:
             speed = "1.0× (baseline)"
+        elif r["components"] == 0:
+            # An empty SBOM is a format the tool does not read, not a fast run.
+            speed = "– (read nothing)"
         dangling = fmt_int(r["dangling_refs"])
         if r["duplicate_bom_refs"]:
             dangling += f" (+{r['duplicate_bom_refs']} dup bom-refs)"
         out.append(
             "| {tool} | {c} | {p} | {h} | {l} | {e} | {d} | {s} | {v} | {w} | {m} | {x} |".format(
                 tool=name,
-                c=fmt_int(r["components"]),
+                c=fmt_int(r["components"]) if r["components"] else "**0**",
                 p=fmt_int(r["purls"]),
                 h=fmt_int(r["hashes"]),
                 l=fmt_int(r["licenses"]),
@@ -404,6 +511,9 @@ def render_table(title: str, subtitle: str, rows) -> str:
         )
         if r.get("schema_errors"):
             notes.append(f"- {name}: first schema error {r['schema_errors'][0]}")
+        if any(t != "library" for t in r.get("types", {})):
+            kinds = ", ".join(f"{n:,} {t}" for t, n in r["types"].items())
+            notes.append(f"- {name}: component types {kinds}")
         if r.get("dangling_examples"):
             notes.append(f"- {name}: dangling refs e.g. {', '.join(r['dangling_examples'])}")
     if notes:

@@ -17,7 +17,7 @@ if ! cargo fuzz --version 2>/dev/null | grep -qF "$cargo_fuzz_version"; then
     cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked
 fi
 
-all_targets=(cargo_lock uv_lock package_lock sbom_validate oci_manifest image_reference
+all_targets=(cargo_lock uv_lock package_lock pnpm_lock yarn_lock poetry_lock pylock sbom_validate oci_manifest image_reference
     registry_headers simple_signing dsse_statement key_files policy_toml sigstore_bundle
     trusted_root admission_review cluster_image_policy)
 which=${1:-all}
@@ -38,6 +38,10 @@ seeds() {
         cargo_lock) ls $t/lockfiles/cargo/*/Cargo.lock ;;
         uv_lock) ls $t/lockfiles/uv/*/uv.lock $t/lockfiles/uv/*/*/uv.lock 2>/dev/null || true ;;
         package_lock) ls $t/lockfiles/npm/*/package-lock.json $t/lockfiles/npm/*/npm-shrinkwrap.json 2>/dev/null || true ;;
+        pnpm_lock) ls $t/lockfiles/pnpm/*/pnpm-lock.yaml ;;
+        yarn_lock) ls $t/lockfiles/yarn/*/yarn.lock ;;
+        poetry_lock) ls $t/lockfiles/poetry/*/poetry.lock ;;
+        pylock) ls $t/lockfiles/pylock/*/pylock*.toml ;;
         sbom_validate) ls $t/sbom/*.json 2>/dev/null || true; ls tests/it/snapshots/*.snap ;;
         oci_manifest) ls $t/cosign/*/manifest.json $t/cosign/real-att/config.json ;;
         simple_signing) ls $t/cosign/dir-img-*/signature-* ;;
@@ -55,7 +59,7 @@ seeds() {
 # truncates), the structure that matters is at the top of each file.
 max_len() {
     case $1 in
-        cargo_lock | uv_lock | package_lock | sbom_validate | sigstore_bundle | trusted_root | admission_review) echo 16384 ;;
+        cargo_lock | uv_lock | package_lock | pnpm_lock | yarn_lock | poetry_lock | pylock | sbom_validate | sigstore_bundle | trusted_root | admission_review) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }

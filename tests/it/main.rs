@@ -21,6 +21,7 @@ mod registry_fixture;
 mod release_image;
 mod sbom_cli;
 mod sbom_fixtures;
+mod sbom_formats;
 mod scan;
 mod signing;
 mod sigstore_fixture;

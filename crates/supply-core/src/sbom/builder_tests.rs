@@ -1,4 +1,5 @@
 use super::*;
+use crate::sbom::discover::Subject;
 use crate::sbom::{Ecosystem, parse_lockfile, validate};
 
 const CARGO: &str = r#"
@@ -143,4 +144,87 @@ fn output_is_deterministic_and_serial_follows_content() {
 fn json_serial(text: &str) -> String {
     let doc: serde_json::Value = serde_json::from_str(text).unwrap();
     doc["serialNumber"].as_str().unwrap().to_owned()
+}
+
+const UV_WORKSPACE: &str = include_str!("../../../../testdata/lockfiles/uv/workspace/uv.lock");
+
+fn root_of(bom: &Bom) -> serde_json::Value {
+    json(bom)["metadata"]["component"].clone()
+}
+
+#[test]
+fn the_project_at_the_workspace_root_names_the_synthetic_root() {
+    let build = |label: &str| {
+        let graph = parse_lockfile(Ecosystem::Uv, UV_WORKSPACE).unwrap();
+        assert!(graph.roots.len() > 1, "the fixture has several roots");
+        Builder::new(options(SpecVersion::V1_6))
+            .add(label, graph)
+            .build("fallback")
+    };
+    let root = root_of(&build("uv.lock"));
+    assert_eq!(root["bom-ref"], "supply:root");
+    assert_eq!(
+        (&root["name"], &root["version"]),
+        (&"ws-root".into(), &"0.1.0".into())
+    );
+    // Wherever the one lockfile sits in the input, its project is what the input is.
+    assert_eq!(root_of(&build("py/uv.lock"))["name"], "ws-root");
+    // Two lockfiles are two projects: neither names the whole.
+    let bom = Builder::new(options(SpecVersion::V1_6))
+        .add(
+            "uv.lock",
+            parse_lockfile(Ecosystem::Uv, UV_WORKSPACE).unwrap(),
+        )
+        .add(
+            "web/package-lock.json",
+            parse_lockfile(Ecosystem::Npm, NPM).unwrap(),
+        )
+        .build("fallback");
+    let root = root_of(&bom);
+    assert_eq!(root["name"], "fallback");
+    assert!(root.get("version").is_none());
+    // Cargo.lock does not say which package sits at the workspace root.
+    let cargo = include_str!("../../../../testdata/lockfiles/cargo/workspace/Cargo.lock");
+    let graph = parse_lockfile(Ecosystem::Cargo, cargo).unwrap();
+    let bom = Builder::new(options(SpecVersion::V1_6))
+        .add("Cargo.lock", graph)
+        .build("fallback");
+    assert_eq!(root_of(&bom)["name"], "fallback");
+}
+
+#[test]
+fn the_subject_overrides_the_lockfiles() {
+    let subject = |name: Option<&str>, version: Option<&str>| Subject {
+        name: name.map(str::to_owned),
+        version: version.map(str::to_owned),
+    };
+    let uv = || parse_lockfile(Ecosystem::Uv, UV_WORKSPACE).unwrap();
+    let bom = Builder::new(options(SpecVersion::V1_6))
+        .subject(subject(Some("acme"), Some("9.9.9")))
+        .add("uv.lock", uv())
+        .build("fallback");
+    let root = root_of(&bom);
+    assert_eq!(
+        (&root["name"], &root["version"]),
+        (&"acme".into(), &"9.9.9".into())
+    );
+    // Only the name: the version is still the project's.
+    let bom = Builder::new(options(SpecVersion::V1_6))
+        .subject(subject(Some("acme"), None))
+        .add("uv.lock", uv())
+        .build("fallback");
+    assert_eq!(root_of(&bom)["version"], "0.1.0");
+    // One root: it is the subject, renamed; its ref and edges stay.
+    let npm = parse_lockfile(Ecosystem::Npm, NPM).unwrap();
+    let bom = Builder::new(options(SpecVersion::V1_6))
+        .subject(subject(Some("shop"), Some("3.0.0")))
+        .add("package-lock.json", npm)
+        .build("fallback");
+    let root = root_of(&bom);
+    assert_eq!(root["bom-ref"], "package-lock.json#.");
+    assert_eq!(
+        (&root["name"], &root["version"]),
+        (&"shop".into(), &"3.0.0".into())
+    );
+    assert_eq!(validate(bom.to_json().as_bytes()).unwrap(), vec![]);
 }

@@ -62,13 +62,33 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
     }
 }
 
-/// Turns a serde_json error into a located syntax error.
+/// Turns a serde_json error into a located syntax error. Text that is not JSON at all says so
+/// in plain words (serde_json's "expected ident" means nothing to a user); valid JSON of the
+/// wrong shape keeps serde's words, which name the type found and the one expected.
 pub(crate) fn json_error(error: &serde_json::Error) -> LockfileError {
     let text = error.to_string();
     // serde_json appends " at line L column C"; we report the location in our own fields.
-    let message = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
+    let detail = match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text),
+        None => &text,
+    };
+    let message = match error.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            let plain = match detail {
+                "expected ident" | "expected value" => "expected a value",
+                "trailing characters" => "text after the end of the document",
+                "EOF while parsing a value" if error.line() <= 1 && error.column() == 0 => {
+                    "the text is empty"
+                }
+                "EOF while parsing a value" => "the text ends where a value should be",
+                "EOF while parsing an object" => "the text ends inside an object",
+                "EOF while parsing a list" => "the text ends inside an array",
+                "EOF while parsing a string" => "the text ends inside a string",
+                other => other,
+            };
+            format!("not JSON: {plain}")
+        }
+        _ => detail.to_owned(),
     };
     LockfileError::Syntax {
         line: error.line().max(1),
@@ -95,6 +115,51 @@ mod tests {
         };
         assert_eq!(line, 3);
         assert_eq!(message, "duplicate key `a`");
+    }
+
+    #[test]
+    fn text_that_is_not_json_says_so_in_plain_words() {
+        let cases = [
+            ("not json at all", 1, 2, "not JSON: expected a value"),
+            ("{\n  \"a\": tru }", 2, 11, "not JSON: expected a value"),
+            ("<html>", 1, 1, "not JSON: expected a value"),
+            (
+                "{\"a\": 1",
+                1,
+                7,
+                "not JSON: the text ends inside an object",
+            ),
+            ("[1, 2", 1, 5, "not JSON: the text ends inside an array"),
+            (
+                "{\"a\": 1} x",
+                1,
+                10,
+                "not JSON: text after the end of the document",
+            ),
+            ("", 1, 1, "not JSON: the text is empty"),
+        ];
+        for (text, line, column, expected) in cases {
+            let err = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+            let LockfileError::Syntax {
+                line: l,
+                column: c,
+                message,
+            } = json_error(&err)
+            else {
+                panic!("expected a syntax error");
+            };
+            assert_eq!(
+                (l, c, message.as_str()),
+                (line, column, expected),
+                "{text:?}"
+            );
+        }
+        // Valid JSON of the wrong shape keeps serde's words: they name the field's type.
+        let err = serde_json::from_str::<UniqueMap<u32>>("[1]").unwrap_err();
+        let LockfileError::Syntax { message, .. } = json_error(&err) else {
+            panic!("expected a syntax error");
+        };
+        assert_eq!(message, "invalid type: sequence, expected an object");
     }
 
     #[test]

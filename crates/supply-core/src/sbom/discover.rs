@@ -1,16 +1,50 @@
 //! Finding lockfiles under a directory, and the whole "path → SBOM" job.
 //!
-//! The walk skips what is never the project's own (`node_modules`, `target`, `.venv`,
-//! `.git`), does not follow symbolic links (no loops, no escaping the tree) and is sorted,
-//! so the same tree always yields the same list. Where a directory has both
-//! `npm-shrinkwrap.json` and `package-lock.json`, the shrinkwrap wins, as in npm.
+//! The walk skips what is never the project's own (`node_modules`, `target`, `.venv`, `.git`,
+//! and Yarn's `.yarn` cache and unplugged packages), does not follow symbolic links (no loops, no
+//! escaping the tree) and is sorted, so the same tree always yields the same list.
+//!
+//! One directory is one project, so of several lockfiles of one ecosystem family there
+//! (JavaScript: npm, pnpm, Yarn; Python: uv, Poetry, PEP 751) only one is read, and a notice
+//! says which and why. For JavaScript the package manager that `package.json`'s
+//! `packageManager` field names wins (as Corepack decides); otherwise, and for Python, a fixed
+//! order: the richer or more specific lockfile first ([`JAVASCRIPT_ORDER`], [`PYTHON_ORDER`]).
+//! Never file times: the choice depends on nothing but the tree's content.
+//!
+//! The SBOM's subject never depends on where the project was cloned: see [`Subject`].
 
 use std::path::{Path, PathBuf};
 
 use super::{Bom, BuildOptions, Builder, Ecosystem, SbomError, read_lockfile};
+use crate::fsio;
 
-const SKIPPED_DIRS: [&str; 4] = ["node_modules", "target", ".venv", ".git"];
+const SKIPPED_DIRS: [&str; 5] = ["node_modules", "target", ".venv", ".git", ".yarn"];
 const MAX_DEPTH: usize = 32;
+/// `package.json` is read only for its `packageManager` field; real ones are a few KB.
+const MAX_PACKAGE_JSON_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Which JavaScript lockfile is read when a directory has several: npm's own rule first
+/// (a shrinkwrap overrides package-lock), then the lockfiles that record more (exact install
+/// tree and dev flags, then pnpm's, then Yarn's).
+pub const JAVASCRIPT_ORDER: [&str; 4] = [
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+];
+
+/// Which Python lockfile is read when a directory has several: `uv.lock` (a `pylock.toml`
+/// beside it is usually its export), `poetry.lock`, then PEP 751 files, `pylock.toml` before
+/// the named `pylock.<name>.toml` (in name order).
+pub const PYTHON_ORDER: [&str; 4] = [
+    "uv.lock",
+    "poetry.lock",
+    "pylock.toml",
+    "pylock.<name>.toml",
+];
+
+/// The name of the SBOM's synthetic root when neither the caller nor the lockfiles name it.
+pub const DEFAULT_ROOT_NAME: &str = "root";
 
 /// An SBOM and what was noticed while making it.
 #[derive(Debug)]
@@ -21,13 +55,48 @@ pub struct Generated {
     pub lockfiles: Vec<PathBuf>,
     /// Non-fatal inconsistencies, each naming its lockfile.
     pub warnings: Vec<String>,
+    /// Choices made for the caller, such as which of two lockfiles of one directory was read.
+    pub notices: Vec<String>,
+}
+
+/// What the SBOM describes (`metadata.component`), when the caller wants to say so.
+///
+/// Without it the subject is the lockfile's project: its root package when there is one, or
+/// for a workspace with several roots the package at the workspace root when the one lockfile
+/// says which that is (uv.lock does; Cargo.lock does not), else [`DEFAULT_ROOT_NAME`] with no
+/// version. Several lockfiles are several projects: [`DEFAULT_ROOT_NAME`] too. Never the name of the folder the project was cloned
+/// into, which would make two clones of one project give two SBOMs.
+#[derive(Clone, Debug, Default)]
+pub struct Subject {
+    /// Overrides the subject's name.
+    pub name: Option<String>,
+    /// Overrides the subject's version.
+    pub version: Option<String>,
+}
+
+/// The lockfiles under a directory, and why any were passed over.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The lockfiles to read, sorted.
+    pub lockfiles: Vec<PathBuf>,
+    /// One line per directory where one lockfile was chosen over others.
+    pub notices: Vec<String>,
 }
 
 /// Builds one SBOM from a lockfile, or from every lockfile found under a directory.
 pub fn generate(path: &Path, options: BuildOptions) -> Result<Generated, SbomError> {
-    let (base, lockfiles) = if path.is_dir() {
+    generate_with_subject(path, options, Subject::default())
+}
+
+/// [`generate`], with the subject's name and version given by the caller.
+pub fn generate_with_subject(
+    path: &Path,
+    options: BuildOptions,
+    subject: Subject,
+) -> Result<Generated, SbomError> {
+    let (base, found) = if path.is_dir() {
         let found = find_lockfiles(path)?;
-        if found.is_empty() {
+        if found.lockfiles.is_empty() {
             return Err(SbomError::NoLockfiles {
                 dir: path.to_path_buf(),
             });
@@ -40,20 +109,21 @@ pub fn generate(path: &Path, options: BuildOptions) -> Result<Generated, SbomErr
             });
         }
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        (base, vec![path.to_path_buf()])
+        let found = Found {
+            lockfiles: vec![path.to_path_buf()],
+            notices: Vec::new(),
+        };
+        (base, found)
     };
-    let mut builder = Builder::new(options);
+    let Found { lockfiles, notices } = found;
+    let mut builder = Builder::new(options).subject(subject);
     let mut warnings = Vec::new();
     let mut relative = Vec::with_capacity(lockfiles.len());
     for (i, lockfile) in lockfiles.iter().enumerate() {
         let label = lockfile.strip_prefix(&base).unwrap_or(lockfile);
         crate::progress::step("reading", &label.to_string_lossy(), i + 1, lockfiles.len());
         let mut graph = read_lockfile(lockfile)?;
-        let label_text = label
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let label_text = slash_path(label);
         warnings.extend(
             graph
                 .warnings
@@ -64,37 +134,73 @@ pub fn generate(path: &Path, options: BuildOptions) -> Result<Generated, SbomErr
         relative.push(label.to_path_buf());
     }
     Ok(Generated {
-        bom: builder.build(&input_name(path)),
+        bom: builder.build(DEFAULT_ROOT_NAME),
         lockfiles: relative,
         warnings,
+        notices,
     })
 }
 
-/// The name of what was scanned: the directory's (or lockfile's directory's) own name.
-fn input_name(path: &Path) -> String {
-    let dir = if path.is_dir() {
-        Some(path)
-    } else {
-        path.parent()
-    };
-    let dir = dir
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::canonicalize(dir)
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "project".to_owned())
+/// A relative path with `/` separators, the same on every platform.
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
-/// Every lockfile under `root`, sorted.
-pub fn find_lockfiles(root: &Path) -> Result<Vec<PathBuf>, SbomError> {
-    let mut found = Vec::new();
-    walk(root, 0, &mut found)?;
-    found.sort();
+/// Every lockfile under `root` to read, sorted, one per ecosystem family and directory.
+pub fn find_lockfiles(root: &Path) -> Result<Found, SbomError> {
+    let mut found = Found::default();
+    walk(root, root, 0, &mut found)?;
+    found.lockfiles.sort();
     Ok(found)
 }
 
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), SbomError> {
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum Family {
+    Cargo,
+    JavaScript,
+    Python,
+}
+
+impl Family {
+    const ALL: [Self; 3] = [Self::Cargo, Self::JavaScript, Self::Python];
+
+    fn of(ecosystem: Ecosystem) -> Self {
+        match ecosystem {
+            Ecosystem::Cargo => Self::Cargo,
+            Ecosystem::Npm | Ecosystem::Pnpm | Ecosystem::Yarn => Self::JavaScript,
+            Ecosystem::Uv | Ecosystem::Poetry | Ecosystem::Pylock => Self::Python,
+        }
+    }
+
+    fn order(self) -> &'static [&'static str] {
+        match self {
+            Self::Cargo => &["Cargo.lock"],
+            Self::JavaScript => &JAVASCRIPT_ORDER,
+            Self::Python => &PYTHON_ORDER,
+        }
+    }
+
+    /// Position in [`Self::order`]; a named `pylock.<name>.toml` takes the last place.
+    fn rank(self, file_name: &str) -> usize {
+        let order = self.order();
+        order
+            .iter()
+            .position(|&n| n == file_name)
+            .unwrap_or(order.len().saturating_sub(1))
+    }
+}
+
+/// A lockfile found in a directory: its format and file name.
+struct Candidate {
+    ecosystem: Ecosystem,
+    name: String,
+    path: PathBuf,
+}
+
+fn walk(root: &Path, dir: &Path, depth: usize, found: &mut Found) -> Result<(), SbomError> {
     let walk_error = |source| SbomError::Walk {
         path: dir.to_path_buf(),
         source,
@@ -104,9 +210,8 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), SbomEr
         .collect::<Result<_, _>>()
         .map_err(walk_error)?;
     entries.sort_by_key(std::fs::DirEntry::file_name);
-    let has_shrinkwrap = entries
-        .iter()
-        .any(|e| e.file_name() == "npm-shrinkwrap.json");
+    let mut candidates = Vec::new();
+    let mut subdirectories = Vec::new();
     for entry in entries {
         let file_type = entry.file_type().map_err(walk_error)?;
         let name = entry.file_name();
@@ -114,52 +219,99 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), SbomEr
         if file_type.is_dir() {
             let skipped = name.to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n));
             if !skipped && depth < MAX_DEPTH {
-                walk(&path, depth + 1, found)?;
+                subdirectories.push(path);
             }
         } else if file_type.is_file()
-            && Ecosystem::from_file_name(&path).is_some()
-            && !(has_shrinkwrap && name == "package-lock.json")
+            && let Some(ecosystem) = Ecosystem::from_file_name(&path)
         {
-            found.push(path);
+            candidates.push(Candidate {
+                ecosystem,
+                name: name.to_string_lossy().into_owned(),
+                path,
+            });
         }
+    }
+    for family in Family::ALL {
+        let mut of_family: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| Family::of(c.ecosystem) == family)
+            .collect();
+        // Stable: equal ranks (named pylock files) stay in name order.
+        of_family.sort_by_key(|c| family.rank(&c.name));
+        let chosen = match of_family.as_slice() {
+            [] => continue,
+            [only] => only,
+            several => {
+                let (chosen, reason) = choose(dir, family, several);
+                let others: Vec<&str> = several
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != chosen)
+                    .map(|(_, c)| c.name.as_str())
+                    .collect();
+                let prefix = match dir.strip_prefix(root).map(slash_path) {
+                    Ok(relative) if !relative.is_empty() => format!("{relative}: "),
+                    _ => String::new(),
+                };
+                found.notices.push(format!(
+                    "{prefix}reading {}, not {}: {reason}",
+                    several[chosen].name,
+                    either(&others)
+                ));
+                &several[chosen]
+            }
+        };
+        found.lockfiles.push(chosen.path.clone());
+    }
+    for subdirectory in subdirectories {
+        walk(root, &subdirectory, depth + 1, found)?;
     }
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn walk_skips_vendored_trees_and_prefers_shrinkwrap() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        for path in [
-            "Cargo.lock",
-            "web/package-lock.json",
-            "web/npm-shrinkwrap.json",
-            "web/node_modules/x/package-lock.json",
-            "target/Cargo.lock",
-            "py/.venv/uv.lock",
-            "py/uv.lock",
-            "notes/yarn.lock",
-        ] {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "").unwrap();
-        }
-        let found: Vec<PathBuf> = find_lockfiles(root)
-            .unwrap()
-            .into_iter()
-            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
-            .collect();
-        assert_eq!(
-            found,
-            [
-                PathBuf::from("Cargo.lock"),
-                PathBuf::from("py/uv.lock"),
-                PathBuf::from("web/npm-shrinkwrap.json")
-            ]
+/// Which of several lockfiles of one family (sorted by rank) to read, and why.
+fn choose(dir: &Path, family: Family, candidates: &[&Candidate]) -> (usize, String) {
+    if family == Family::JavaScript
+        && let Some((manager, ecosystem)) = package_manager(dir)
+        && let Some(i) = candidates.iter().position(|c| c.ecosystem == ecosystem)
+    {
+        return (
+            i,
+            format!("package.json's `packageManager` names {manager}"),
         );
     }
+    let reason = format!(
+        "one project, one lockfile; supply reads the first of {}",
+        family.order().join(", ")
+    );
+    (0, reason)
 }
+
+/// The package manager `package.json`'s `packageManager` field names (`pnpm@9.1.0+sha…`),
+/// if it is one whose lockfile we read. An unreadable or malformed file names none: the
+/// fixed order applies and the lockfile itself is still read.
+fn package_manager(dir: &Path) -> Option<(&'static str, Ecosystem)> {
+    let bytes = fsio::read_bounded(&dir.join("package.json"), MAX_PACKAGE_JSON_BYTES).ok()?;
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let field = manifest.get("packageManager")?.as_str()?;
+    let name = field.split_once('@').map_or(field, |(name, _)| name);
+    match name.trim() {
+        "npm" => Some(("npm", Ecosystem::Npm)),
+        "pnpm" => Some(("pnpm", Ecosystem::Pnpm)),
+        "yarn" => Some(("yarn", Ecosystem::Yarn)),
+        _ => None,
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either(names: &[&str]) -> String {
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+#[path = "discover_tests.rs"]
+mod tests;

@@ -1,7 +1,9 @@
 //! CycloneDX SBOMs from lockfiles, read offline.
 //!
-//! `Cargo.lock` (v1–v4), `uv.lock` (v1, all revisions) and npm `package-lock.json` /
-//! `npm-shrinkwrap.json` (v1–v3) are parsed into a [`DepGraph`] by pure functions
+//! `Cargo.lock` (v1–v4), `uv.lock` (v1, all revisions), npm `package-lock.json` /
+//! `npm-shrinkwrap.json` (v1–v3), `pnpm-lock.yaml` (v6, v9), `yarn.lock` (classic v1 and
+//! Berry), `poetry.lock` (1.x, 2.x) and PEP 751 `pylock.toml` are parsed into a [`DepGraph`]
+//! by pure functions
 //! ([`parse_lockfile`]); the [`Builder`] merges one or more graphs into a [`Bom`]
 //! (CycloneDX 1.6 or 1.5) with deterministic output; [`validate`] checks any CycloneDX
 //! JSON against the official schema and for referential integrity.
@@ -17,16 +19,21 @@ pub mod discover;
 mod graph;
 mod npm;
 mod npm_v1;
+mod pnpm;
+mod poetry;
+mod pylock;
 mod time;
 mod uv;
 mod validate;
+mod yaml;
+mod yarn;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use builder::{BuildOptions, Builder, SpecVersion};
 pub use cyclonedx::Bom;
-pub use discover::{Generated, generate};
+pub use discover::{Generated, Subject, generate};
 pub use graph::{DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope};
 pub use time::Timestamp;
 pub use validate::{Finding, ValidateError, validate};
@@ -46,6 +53,14 @@ pub enum Ecosystem {
     Npm,
     /// `uv.lock`.
     Uv,
+    /// `pnpm-lock.yaml` (lockfile versions 6 and 9).
+    Pnpm,
+    /// `yarn.lock`, classic (v1) or Berry (v2+).
+    Yarn,
+    /// `poetry.lock` (lock-version 1.1 and 2.x).
+    Poetry,
+    /// PEP 751 `pylock.toml` (or `pylock.<name>.toml`).
+    Pylock,
 }
 
 impl Ecosystem {
@@ -55,18 +70,35 @@ impl Ecosystem {
             "Cargo.lock" => Some(Self::Cargo),
             "package-lock.json" | "npm-shrinkwrap.json" => Some(Self::Npm),
             "uv.lock" => Some(Self::Uv),
+            "pnpm-lock.yaml" => Some(Self::Pnpm),
+            "yarn.lock" => Some(Self::Yarn),
+            "poetry.lock" => Some(Self::Poetry),
+            "pylock.toml" => Some(Self::Pylock),
+            name if is_named_pylock(name) => Some(Self::Pylock),
             _ => None,
         }
     }
 
-    /// Short lower-case name (`cargo`, `npm`, `uv`).
+    /// Short lower-case name (`cargo`, `npm`, `uv`, `pnpm`, `yarn`, `poetry`, `pylock`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cargo => "cargo",
             Self::Npm => "npm",
             Self::Uv => "uv",
+            Self::Pnpm => "pnpm",
+            Self::Yarn => "yarn",
+            Self::Poetry => "poetry",
+            Self::Pylock => "pylock",
         }
     }
+}
+
+/// PEP 751 names: `pylock.<name>.toml`, the name without dots.
+fn is_named_pylock(file_name: &str) -> bool {
+    file_name
+        .strip_prefix("pylock.")
+        .and_then(|rest| rest.strip_suffix(".toml"))
+        .is_some_and(|name| !name.is_empty() && !name.contains('.'))
 }
 
 impl fmt::Display for Ecosystem {
@@ -184,14 +216,16 @@ pub enum SbomError {
         source: LockfileError,
     },
     /// The directory holds no lockfile we read.
-    #[error("no Cargo.lock, uv.lock, package-lock.json or npm-shrinkwrap.json found under {dir}")]
+    #[error(
+        "no lockfile (Cargo.lock, package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, uv.lock, poetry.lock, pylock.toml) found under {dir}"
+    )]
     NoLockfiles {
         /// The directory searched.
         dir: PathBuf,
     },
     /// A file was given whose name is not a lockfile we know.
     #[error(
-        "{path} is not a lockfile supply reads (expected Cargo.lock, uv.lock, package-lock.json or npm-shrinkwrap.json)"
+        "{path} is not a lockfile supply reads (expected Cargo.lock, package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, uv.lock, poetry.lock, pylock.toml or pylock.<name>.toml)"
     )]
     UnknownLockfile {
         /// The file.
@@ -224,6 +258,10 @@ pub fn parse_lockfile(ecosystem: Ecosystem, text: &str) -> Result<DepGraph, Lock
         Ecosystem::Cargo => cargo::parse(text),
         Ecosystem::Npm => npm::parse(text),
         Ecosystem::Uv => uv::parse(text),
+        Ecosystem::Pnpm => pnpm::parse(text),
+        Ecosystem::Yarn => yarn::parse(text),
+        Ecosystem::Poetry => poetry::parse(text),
+        Ecosystem::Pylock => pylock::parse(text),
     }
 }
 
@@ -283,6 +321,19 @@ mod tests {
             Ecosystem::from_file_name(Path::new("npm-shrinkwrap.json")),
             Some(Ecosystem::Npm)
         );
-        assert_eq!(Ecosystem::from_file_name(Path::new("yarn.lock")), None);
+        assert_eq!(
+            Ecosystem::from_file_name(Path::new("yarn.lock")),
+            Some(Ecosystem::Yarn)
+        );
+        assert_eq!(
+            Ecosystem::from_file_name(Path::new("pylock.dev.toml")),
+            Some(Ecosystem::Pylock)
+        );
+        assert_eq!(
+            Ecosystem::from_file_name(Path::new("pylock.a.b.toml")),
+            None
+        );
+        assert_eq!(Ecosystem::from_file_name(Path::new("pylock..toml")), None);
+        assert_eq!(Ecosystem::from_file_name(Path::new("yarn.lock.bak")), None);
     }
 }

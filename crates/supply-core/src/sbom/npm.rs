@@ -7,8 +7,14 @@
 //! `file:` dependencies) resolve to their target. A required dependency that cannot be found is
 //! a warning, not an error: lockfiles in the wild are often slightly inconsistent and users
 //! need an SBOM anyway (the complaint most often made about `npm ls`-based tools).
+//!
+//! Local folders (the root, workspaces, `file:` targets, wherever they sit, even inside another
+//! folder's `node_modules`) get no purl. Git dependencies get a `vcs_url` with a full URL, npm's
+//! hosted shorthands (`github:o/r#sha`, `gitlab:`, `bitbucket:`, `gist:`) expanded as npm
+//! would fetch them. A malformed `integrity` is left out with a warning and a
+//! `supply:integrity:invalid` property saying why, as npm reads such a file and refetches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -29,6 +35,7 @@ const DEFAULT_REGISTRIES: [&str; 2] = [
 #[serde(rename_all = "camelCase")]
 struct RawLock {
     name: Option<String>,
+    version: Option<String>,
     lockfile_version: Option<serde_json::Value>,
     packages: Option<UniqueMap<RawEntry>>,
 }
@@ -136,12 +143,14 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
         .into_iter()
         .map(|(location, entry)| to_node(location, entry))
         .collect();
-    // The root's folder name is not in the lockfile; fall back to the top-level `name`.
-    for node in nodes
-        .iter_mut()
-        .filter(|n| n.location.is_empty() && n.name.is_empty())
-    {
-        node.name = raw.name.clone().unwrap_or_else(|| "root".to_owned());
+    // npm leaves the root entry's `name`/`version` out when they are the top-level ones.
+    if let Some(root) = nodes.iter_mut().find(|n| n.location.is_empty()) {
+        if root.name.is_empty() {
+            root.name = raw.name.unwrap_or_else(|| "root".to_owned());
+        }
+        if root.version.is_none() {
+            root.version = raw.version;
+        }
     }
     let format_version = version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
     build(nodes, format_version)
@@ -187,11 +196,17 @@ fn is_installed(location: &str) -> bool {
     location.starts_with("node_modules/") || location.contains("/node_modules/")
 }
 
+/// npm's name of a folder: its own name, with its parent's when that is a `@scope`.
 fn name_from_location(location: &str) -> &str {
-    location.rsplit_once("node_modules/").map_or_else(
-        || location.rsplit('/').next().unwrap_or(location),
-        |(_, name)| name,
-    )
+    let mut parts = location.rsplitn(3, '/');
+    let base = parts.next().unwrap_or(location);
+    match parts.next() {
+        Some(scope) if scope.starts_with('@') => {
+            let start = location.len() - base.len() - scope.len() - 1;
+            location.get(start..).unwrap_or(base)
+        }
+        _ => base,
+    }
 }
 
 /// Builds the graph from install locations, shared by all lockfile versions.
@@ -202,11 +217,17 @@ pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph
         .map(|(i, n)| (n.location.as_str(), i))
         .collect();
     let mut graph = DepGraph::new(Ecosystem::Npm, format_version);
+    let link_targets: HashSet<&str> = nodes
+        .iter()
+        .filter_map(|n| n.link_target.as_deref())
+        .collect();
     let mut package_of: Vec<Option<usize>> = vec![None; nodes.len()];
     for (i, node) in nodes.iter().enumerate() {
         if node.link_target.is_none() {
             package_of[i] = Some(graph.packages.len());
-            graph.packages.push(to_package(node)?);
+            let linked = link_targets.contains(node.location.as_str());
+            let package = to_package(node, linked, &mut graph.warnings)?;
+            graph.packages.push(package);
         }
     }
     // A link stands for its target; follow one level (npm never links to a link).
@@ -311,7 +332,12 @@ fn find(index: &HashMap<&str, usize>, from: &str, name: &str) -> Option<usize> {
     }
 }
 
-fn to_package(node: &Node) -> Result<Package, LockfileError> {
+/// `linked`: a link points here, so this is a local folder wherever it sits.
+fn to_package(
+    node: &Node,
+    linked: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Package, LockfileError> {
     let invalid = |field, value: &str, reason| LockfileError::InvalidField {
         package: display_location(&node.location).to_owned(),
         field,
@@ -333,20 +359,29 @@ fn to_package(node: &Node) -> Result<Package, LockfileError> {
         ..Package::default()
     };
     if let Some(integrity) = &node.integrity {
-        package.hashes = parse_integrity(integrity).ok_or_else(|| {
-            invalid(
-                "integrity",
-                integrity,
-                "not a sha1/sha256/sha384/sha512 SRI string",
-            )
-        })?;
+        let (hashes, problems) = parse_integrity(integrity);
+        package.hashes = hashes;
+        for problem in problems {
+            warnings.push(format!(
+                "`{}` has an invalid `integrity` {integrity:?} ({problem}): that hash is left out; \
+                 npm would refetch the package",
+                display_location(&node.location)
+            ));
+            package
+                .properties
+                .push(("supply:integrity:invalid".into(), problem));
+        }
     }
     let mut purl = Purl::new("npm", &name).version(node.version.as_deref());
     if let Some(scope) = &group {
         purl = purl.namespace(scope.as_str());
     }
-    let resolved = node.resolved.as_deref().map(graph::strip_credentials);
-    let local = !is_installed(&node.location)
+    let resolved = node.resolved.as_deref().map(|r| {
+        let url = expand_git_shorthand(r).unwrap_or_else(|| r.to_owned());
+        graph::strip_credentials(&url)
+    });
+    let local = linked
+        || !is_installed(&node.location)
         || resolved
             .as_deref()
             .is_some_and(|r| r.starts_with("file:") || !r.contains(':'));
@@ -408,31 +443,83 @@ fn to_package(node: &Node) -> Result<Package, LockfileError> {
     Ok(package)
 }
 
-fn is_git(url: &str) -> bool {
-    url.starts_with("git+") || url.starts_with("git:") || url.starts_with("github:")
+pub(super) fn is_git(url: &str) -> bool {
+    ["git+", "git:", "github:", "gitlab:", "bitbucket:", "gist:"]
+        .iter()
+        .any(|prefix| url.starts_with(prefix))
 }
 
-/// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hex hashes.
-fn parse_integrity(text: &str) -> Option<Vec<Hash>> {
+/// npm's hosted-git shorthands → the `git+https://` URL npm fetches: `github:o/r#sha` →
+/// `git+https://github.com/o/r.git#sha` (likewise `gitlab:` with subgroups, `bitbucket:`,
+/// `gist:<id>`). `None` for anything else, or a path with characters no such host allows.
+pub(super) fn expand_git_shorthand(spec: &str) -> Option<String> {
+    const HOSTS: [(&str, &str); 4] = [
+        ("github:", "github.com"),
+        ("gitlab:", "gitlab.com"),
+        ("bitbucket:", "bitbucket.org"),
+        ("gist:", "gist.github.com"),
+    ];
+    let (prefix, host) = HOSTS.iter().find(|(prefix, _)| spec.starts_with(prefix))?;
+    let rest = spec.get(prefix.len()..)?;
+    let (path, commit) = rest
+        .split_once('#')
+        .map_or((rest, None), |(p, c)| (p, Some(c)));
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    let valid_segment = |s: &&str| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    let wanted = if *prefix == "gist:" { 1 } else { 2 };
+    if segments.len() < wanted || !segments.iter().all(valid_segment) {
+        return None;
+    }
+    let mut url = format!("git+https://{host}/{path}.git");
+    if let Some(commit) = commit.filter(|c| !c.is_empty()) {
+        url.push('#');
+        url.push_str(commit);
+    }
+    Some(url)
+}
+
+/// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hex hashes, and for each token
+/// that is not a hash we can use, why.
+fn parse_integrity(text: &str) -> (Vec<Hash>, Vec<String>) {
     let mut hashes = Vec::new();
+    let mut problems = Vec::new();
     for token in text.split_whitespace() {
         let token = token.split_once('?').map_or(token, |(t, _)| t);
-        let (alg, digest) = token.split_once('-')?;
-        let alg = match alg {
-            "sha1" => HashAlg::Sha1,
-            "sha256" => HashAlg::Sha256,
-            "sha384" => HashAlg::Sha384,
-            "sha512" => HashAlg::Sha512,
-            _ => return None,
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(digest)
-            .ok()?;
-        hashes.push(Hash::from_bytes(alg, &bytes)?);
+        match parse_sri_token(token) {
+            Ok(hash) => hashes.push(hash),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if hashes.is_empty() && problems.is_empty() {
+        problems.push("no hash in it".to_owned());
     }
     hashes.sort();
     hashes.dedup();
-    (!hashes.is_empty()).then_some(hashes)
+    (hashes, problems)
+}
+
+fn parse_sri_token(token: &str) -> Result<Hash, String> {
+    let (name, digest) = token
+        .split_once('-')
+        .ok_or_else(|| "not `<algorithm>-<base64 digest>`".to_owned())?;
+    let (alg, bytes) = match name {
+        "sha1" => (HashAlg::Sha1, 20),
+        "sha256" => (HashAlg::Sha256, 32),
+        "sha384" => (HashAlg::Sha384, 48),
+        "sha512" => (HashAlg::Sha512, 64),
+        _ => return Err(format!("unsupported algorithm `{name}`")),
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(digest)
+        .map_err(|_| format!("{name} digest is not base64"))?;
+    Hash::from_bytes(alg, &decoded)
+        .ok_or_else(|| format!("{name} digest is {} bytes, expected {bytes}", decoded.len()))
 }
 
 #[cfg(test)]

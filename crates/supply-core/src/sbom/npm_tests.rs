@@ -185,14 +185,6 @@ fn bad_input_is_an_error() {
         parse(r#"{"lockfileVersion": "3", "packages": {}}"#),
         Err(LockfileError::UnsupportedVersion { .. })
     ));
-    let bad_integrity = r#"{"lockfileVersion": 3, "packages": {"node_modules/x": {"version": "1", "integrity": "md5-AAAA"}}}"#;
-    assert!(matches!(
-        parse(bad_integrity),
-        Err(LockfileError::InvalidField {
-            field: "integrity",
-            ..
-        })
-    ));
     let wrong_type =
         "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/x\": {\"dev\": \"yes\"}}}";
     assert!(matches!(
@@ -214,4 +206,157 @@ fn a_root_that_is_a_link_is_an_error() {
         parse(text),
         Err(LockfileError::InvalidField { field: "link", .. })
     ));
+}
+
+/// Property that says why a package's `integrity` was left out.
+fn invalid_integrity(package: &Package) -> Option<&str> {
+    package
+        .properties
+        .iter()
+        .find(|(k, _)| k == "supply:integrity:invalid")
+        .map(|(_, v)| v.as_str())
+}
+
+/// npm reads such a file and refetches the package; so do we, leaving the hash out.
+#[test]
+fn malformed_integrity_is_left_out_with_a_warning() {
+    let v1 = r#"{"name": "app", "version": "1.0.0", "lockfileVersion": 1,
+        "dependencies": {
+          "a": {"version": "1.0.0", "integrity": "sha1-notActuallyTheSha="},
+          "b": {"version": "2.0.0", "integrity": "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk="}}}"#;
+    let v3 = r#"{"name": "app", "lockfileVersion": 3, "packages": {
+          "": {"name": "app", "dependencies": {"a": "1", "c": "1", "d": "1", "e": "1"}},
+          "node_modules/e": {"version": "1.0.0", "integrity": "sha256-AAAA"},
+          "node_modules/a": {"version": "1.0.0", "integrity": "sha1-notActuallyTheSha="},
+          "node_modules/c": {"version": "1.0.0", "integrity": "md5-AAAA"},
+          "node_modules/d": {"version": "1.0.0",
+            "integrity": "sha512-%%% sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk="}}}"#;
+    for text in [v1, v3] {
+        let graph = parse(text).unwrap();
+        let a = by_path(&graph, "node_modules/a").1;
+        assert!(a.hashes.is_empty());
+        assert_eq!(invalid_integrity(a), Some("sha1 digest is not base64"));
+        assert!(
+            graph.warnings.iter().any(|w| w.contains("node_modules/a")
+                && w.contains("sha1-notActuallyTheSha=")
+                && w.contains("left out")),
+            "{:?}",
+            graph.warnings
+        );
+    }
+    let graph = parse(v1).unwrap();
+    let b = by_path(&graph, "node_modules/b").1;
+    assert_eq!(b.hashes.len(), 1);
+    assert_eq!(invalid_integrity(b), None);
+    let graph = parse(v3).unwrap();
+    let c = by_path(&graph, "node_modules/c").1;
+    assert_eq!(invalid_integrity(c), Some("unsupported algorithm `md5`"));
+    // One good token of two: the good one is kept, the bad one reported.
+    let d = by_path(&graph, "node_modules/d").1;
+    assert_eq!(d.hashes.len(), 1);
+    assert_eq!(d.hashes[0].alg, HashAlg::Sha1);
+    assert_eq!(invalid_integrity(d), Some("sha512 digest is not base64"));
+    let e = by_path(&graph, "node_modules/e").1;
+    assert_eq!(
+        invalid_integrity(e),
+        Some("sha256 digest is 3 bytes, expected 32")
+    );
+    assert_eq!(graph.warnings.len(), 4, "{:?}", graph.warnings);
+}
+
+#[test]
+fn root_without_name_or_version_takes_the_lockfile_s() {
+    let text = r#"{"name": "top", "version": "3.1.4", "lockfileVersion": 3,
+        "packages": {"": {"dependencies": {}}}}"#;
+    let graph = parse(text).unwrap();
+    let (_, root) = by_path(&graph, ".");
+    assert_eq!(root.name, "top");
+    assert_eq!(root.version.as_deref(), Some("3.1.4"));
+    // The root entry's own fields win.
+    let text = r#"{"name": "top", "version": "3.1.4", "lockfileVersion": 2,
+        "packages": {"": {"name": "own", "version": "0.0.1"}}}"#;
+    let graph = parse(text).unwrap();
+    let (_, root) = by_path(&graph, ".");
+    assert_eq!(
+        (root.name.as_str(), root.version.as_deref()),
+        ("own", Some("0.0.1"))
+    );
+}
+
+#[test]
+fn v1_git_shorthands_become_full_vcs_urls() {
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let text = format!(
+        r#"{{"name": "app", "version": "1.0.0", "lockfileVersion": 1, "dependencies": {{
+          "gh": {{"version": "github:o/r#{sha}", "from": "github:o/r"}},
+          "gl": {{"version": "gitlab:group/sub/r#{sha}"}},
+          "bb": {{"version": "bitbucket:o/r#{sha}"}},
+          "bare": {{"version": "o/r#{sha}"}},
+          "semver": {{"version": "1.2.3"}}}}}}"#
+    );
+    let graph = parse(&text).unwrap();
+    let purl = |path: &str| by_path(&graph, path).1.purl.clone().unwrap();
+    let encoded = |url: &str| {
+        url.replace('/', "%2F")
+            .replace('+', "%2B")
+            .replace('@', "%40")
+    };
+    for (path, host, repo) in [
+        ("node_modules/gh", "github.com", "o/r"),
+        ("node_modules/gl", "gitlab.com", "group/sub/r"),
+        ("node_modules/bb", "bitbucket.org", "o/r"),
+        ("node_modules/bare", "github.com", "o/r"),
+    ] {
+        let name = path.trim_start_matches("node_modules/");
+        assert_eq!(
+            purl(path),
+            format!(
+                "pkg:npm/{name}?vcs_url={}",
+                encoded(&format!("git+https://{host}/{repo}.git@{sha}"))
+            ),
+            "{path}"
+        );
+        let package = by_path(&graph, path).1;
+        assert_eq!(
+            package.external_references[0].url,
+            format!("git+https://{host}/{repo}.git#{sha}")
+        );
+        assert!(package.version.is_none());
+    }
+    assert_eq!(purl("node_modules/semver"), "pkg:npm/semver@1.2.3");
+}
+
+/// Real lockfile (npm 11): a `file:` dependency on a folder that sits inside another folder's
+/// `node_modules`. It is a local folder, not the registry package `@n/o`.
+#[test]
+fn file_link_into_a_node_modules_folder_is_local() {
+    let text =
+        include_str!("../../../../testdata/lockfiles/npm/link-into-node-modules/package-lock.json");
+    let graph = parse(text).unwrap();
+    let (target, package) = by_path(&graph, "../m/node_modules/@n/o");
+    assert_eq!(package.purl, None);
+    assert_eq!(package.local.as_deref(), Some("../m/node_modules/@n/o"));
+    assert_eq!(
+        (package.group.as_deref(), package.name.as_str()),
+        (Some("@n"), "o")
+    );
+    assert_eq!(package.version.as_deref(), Some("1.0.0"));
+    let (root, _) = by_path(&graph, ".");
+    assert!(graph.edges.contains(&(root, target)));
+}
+
+/// npm names a folder without a `name` field after the folder (and its `@scope` parent).
+#[test]
+fn folder_names_follow_npm() {
+    assert_eq!(name_from_location("node_modules/a"), "a");
+    assert_eq!(name_from_location("node_modules/@s/a"), "@s/a");
+    assert_eq!(
+        name_from_location("node_modules/a/node_modules/@s/b"),
+        "@s/b"
+    );
+    assert_eq!(name_from_location("../m/node_modules/n/o"), "o");
+    assert_eq!(name_from_location("packages/one"), "one");
+    assert_eq!(name_from_location("@s/a"), "@s/a");
+    assert_eq!(name_from_location("ü/@ß/ç"), "@ß/ç");
+    assert_eq!(name_from_location(""), "");
 }

@@ -3,13 +3,15 @@
 //! Each entry sits at `<parent>/node_modules/<name>`, exactly as npm 7's arborist maps it, and
 //! its `requires` are resolved with the same walk as v2/v3 (see `npm`). v1 does not record the
 //! root's own dependencies, so the root depends on every top-level package nothing else needs.
+//! A git dependency's `version` is its source (`github:o/r#sha`, or bare `o/r#sha`, which npm
+//! reads as GitHub), and its `integrity` is the commit, not a hash.
 
 use serde::Deserialize;
 
 use super::LockfileError;
 use super::de::{KeySet, UniqueMap, json_error};
 use super::graph::DepGraph;
-use super::npm::{Node, build};
+use super::npm::{Node, build, expand_git_shorthand, is_git};
 
 #[derive(Deserialize)]
 struct RawLock {
@@ -104,13 +106,18 @@ fn flatten(
                     node.resolved = Some(version);
                 }
             }
+            Some(version) if bare_github(&version).is_some() => {
+                if node.resolved.is_none() {
+                    node.resolved = bare_github(&version);
+                }
+            }
             version => node.version = version,
         }
         // For git dependencies v1 writes the commit as `integrity`; it is not an SRI hash.
         if node
             .resolved
             .as_deref()
-            .is_some_and(|r| r.starts_with("git"))
+            .is_some_and(|r| r.starts_with("git") || is_git(r))
         {
             node.integrity = None;
         }
@@ -118,6 +125,16 @@ fn flatten(
         flatten(&location, dependency.dependencies, nodes)?;
     }
     Ok(())
+}
+
+/// npm reads `owner/repo` (with an optional `#commit`) as a GitHub repository; a semver has no
+/// `/`, so this is never a version.
+fn bare_github(version: &str) -> Option<String> {
+    let path = version.split_once('#').map_or(version, |(path, _)| path);
+    if version.contains(':') || path.matches('/').count() != 1 {
+        return None;
+    }
+    expand_git_shorthand(&format!("github:{version}"))
 }
 
 /// The package an alias (`npm:<name>@<version>`) installs. A scoped name starts with `@`, so

@@ -1,7 +1,16 @@
 //! CVSS v3.0/v3.1 base scores computed from the vector string (specification v3.1 §7.1 and
-//! Appendix A's Roundup), and the qualitative rating of a score (§5).
+//! Appendix A's Roundup), and the qualitative rating of a score (§5), which v4.0 shares.
 
 use super::Severity;
+
+/// The base score of a v3.0, v3.1 or v4.0 vector; `None` when it is none of them.
+pub fn any_base_score(vector: &str) -> Option<f64> {
+    if vector.starts_with("CVSS:4.0/") {
+        super::cvss4::base_score(vector)
+    } else {
+        base_score(vector)
+    }
+}
 
 /// The base score of a `CVSS:3.x/AV:…` vector, or `None` when it is not one (missing or
 /// repeated base metrics, unknown values, another version).
@@ -103,6 +112,19 @@ pub fn rating(score: f64) -> Severity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn either_version_is_scored_by_its_own_rules() {
+        let v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+        assert_eq!(any_base_score(v4), Some(9.3));
+        assert_eq!(
+            any_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            Some(9.8)
+        );
+        assert_eq!(base_score(v4), None);
+        assert_eq!(any_base_score("CVSS:4.0/AV:N"), None);
+        assert_eq!(any_base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
+    }
 
     /// The specification's worked examples (CVSS v3.1 Examples document) and the extremes.
     #[test]

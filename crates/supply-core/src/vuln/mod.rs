@@ -1,15 +1,17 @@
 //! The vulnerability gate: an SBOM's packages looked up in an OSV database offline, findings
 //! merged across aliases (one GHSA/CVE/RUSTSEC/PYSEC issue is one finding), severities from
-//! the CVSS v3 base score computed from the vector (else the database's rating, else
-//! "unknown"), exceptions from VEX statements and an ignore file with reasons and expiry
+//! the highest CVSS v3.x or v4.0 base score computed from the vectors (else the database's
+//! rating, else "unknown"), exceptions from VEX statements and an ignore file with reasons and expiry
 //! dates, and a threshold.
 //! Components without a purl or of an ecosystem we cannot scan are reported as not scanned,
 //! never as clean.
 
 pub mod component;
 pub mod cvss;
+pub mod cvss4;
 pub mod db;
 pub mod ignore;
+pub mod index;
 pub mod matcher;
 pub mod osv;
 pub mod report;
@@ -187,7 +189,7 @@ fn severity_of(records: &[(&osv::Record, &osv::Affected)]) -> (Severity, Option<
     let score = records
         .iter()
         .flat_map(|(r, _)| r.cvss.iter())
-        .filter_map(|v| cvss::base_score(v))
+        .filter_map(|v| cvss::any_base_score(v))
         .fold(None, |best: Option<f64>, s| {
             Some(best.map_or(s, |b| b.max(s)))
         });

@@ -4,10 +4,10 @@
 //! `last_affected` / `limit` events. Unknown fields are ignored (the schema grows); fields we
 //! use must have the right shape, or the record is refused with the field named.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One range event.
-#[derive(Clone, Debug, Eq, PartialEq)]
+#[derive(Clone, Debug, Eq, PartialEq, Deserialize, Serialize)]
 pub enum Event {
     /// Affected from this version (`"0"`: from the first).
     Introduced(String),
@@ -29,7 +29,7 @@ impl Event {
 }
 
 /// How a range's versions are ordered.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Deserialize, Serialize)]
 pub enum RangeKind {
     /// SemVer 2.0.0.
     Semver,
@@ -40,7 +40,7 @@ pub enum RangeKind {
 }
 
 /// A range.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Range {
     /// Its ordering.
     pub kind: RangeKind,
@@ -49,7 +49,7 @@ pub struct Range {
 }
 
 /// An affected package.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Affected {
     /// The OSV ecosystem (`crates.io`, `PyPI`, `npm`, …).
     pub ecosystem: String,
@@ -64,7 +64,7 @@ pub struct Affected {
 }
 
 /// A record.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Record {
     /// Its id (`GHSA-…`, `RUSTSEC-…`, `PYSEC-…`).
     pub id: String,
@@ -98,7 +98,7 @@ struct RawRecord {
     #[serde(default)]
     affected: Vec<RawAffected>,
     #[serde(default)]
-    database_specific: Option<serde_json::Value>,
+    database_specific: Option<RawDatabaseSpecific>,
 }
 
 #[derive(Deserialize)]
@@ -118,7 +118,7 @@ struct RawAffected {
     #[serde(default)]
     severity: Vec<RawSeverity>,
     #[serde(default)]
-    database_specific: Option<serde_json::Value>,
+    database_specific: Option<RawDatabaseSpecific>,
 }
 
 #[derive(Deserialize)]
@@ -134,10 +134,19 @@ struct RawRange {
     events: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
-fn severity_of(value: &Option<serde_json::Value>) -> Option<String> {
+/// Only the severity of `database_specific`; its other fields (large in malicious-package
+/// records) are skipped unparsed.
+#[derive(Deserialize)]
+struct RawDatabaseSpecific {
+    #[serde(default)]
+    severity: Option<serde_json::Value>,
+}
+
+fn severity_of(value: &Option<RawDatabaseSpecific>) -> Option<String> {
     value
         .as_ref()?
-        .get("severity")?
+        .severity
+        .as_ref()?
         .as_str()
         .map(str::to_ascii_uppercase)
 }

@@ -118,7 +118,8 @@ pub fn to_sarif(scan: &Scan, location: &dyn Fn(&Finding) -> String) -> Value {
             rules.push(json!({
                 "id": finding.id,
                 "name": finding.id.replace('-', ""),
-                "shortDescription": {"text": if finding.summary.is_empty() { finding.id.clone() } else { finding.summary.clone() }},
+                "shortDescription": {"text": clip(if finding.summary.is_empty() { &finding.id } else { &finding.summary })},
+                "fullDescription": {"text": clip(&full_description(finding))},
                 "helpUri": format!("https://osv.dev/vulnerability/{}", finding.id),
                 "help": {"text": format!("{} ({}). Aliases: {}.", finding.id, finding.summary, finding.aliases.join(", "))},
                 "defaultConfiguration": {"level": level(finding.severity)},
@@ -232,4 +233,28 @@ pub fn to_cosign_vuln(
         },
         "metadata": {"scanStartedOn": started, "scanFinishedOn": finished},
     })
+}
+
+/// GitHub code scanning refuses descriptions over 1,000 characters.
+fn clip(text: &str) -> String {
+    const MAX: usize = 1000;
+    match text.char_indices().nth(MAX - 1) {
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
+fn full_description(finding: &Finding) -> String {
+    let mut text = format!(
+        "{} in the {} package {}",
+        finding.id, finding.ecosystem, finding.name
+    );
+    if !finding.summary.is_empty() {
+        text = format!("{text}: {}", finding.summary);
+    }
+    if !finding.aliases.is_empty() {
+        text = format!("{text} (also {})", finding.aliases.join(", "));
+    }
+    text.push('.');
+    text
 }

@@ -105,10 +105,11 @@ pub fn from_report(name: &str, bytes: &[u8]) -> Result<Vec<Finding>, ScanError> 
                     .and_then(Value::as_object)
                     .into_iter()
                     .flat_map(|m| m.values())
-                    .filter_map(|c| {
-                        c.get("V3Vector")
-                            .and_then(Value::as_str)
-                            .and_then(cvss::base_score)
+                    .flat_map(|c| {
+                        ["V3Vector", "V40Vector"]
+                            .into_iter()
+                            .filter_map(|k| c.get(k).and_then(Value::as_str))
+                            .filter_map(cvss::any_base_score)
                     })
                     .reduce(f64::max);
                 out.push(f);
@@ -148,7 +149,7 @@ pub fn from_report(name: &str, bytes: &[u8]) -> Result<Vec<Finding>, ScanError> 
                 .filter_map(|c| {
                     c.get("vector")
                         .and_then(Value::as_str)
-                        .and_then(cvss::base_score)
+                        .and_then(cvss::any_base_score)
                 })
                 .reduce(f64::max);
             f.aliases = m

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::component::{self, Component};
 use super::{NotScanned, ScanError};
+use crate::sbom::Ecosystem;
 
 const MAX_SBOM_BYTES: u64 = 512 * 1024 * 1024;
 
@@ -20,6 +21,8 @@ pub struct Target {
     pub sources: Vec<(&'static str, String)>,
     /// The SBOM (read, or built from the lockfiles).
     pub bom: serde_json::Value,
+    /// Choices made while building the SBOM (which of two lockfiles was read).
+    pub notices: Vec<String>,
 }
 
 impl Target {
@@ -42,6 +45,7 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
     };
     let bom: serde_json::Value;
     let mut sources = Vec::new();
+    let mut notices = Vec::new();
     let looks_like_sbom = path.is_file()
         && path.extension().is_some_and(|e| e == "json")
         && !path
@@ -62,13 +66,9 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
             .map_err(|e| failed(e.to_string()))?;
         bom = serde_json::from_str(generated.bom.json()).map_err(|e| failed(e.to_string()))?;
         for lockfile in &generated.lockfiles {
-            let name = lockfile
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let ecosystem = match name.as_str() {
-                "Cargo.lock" => "crates.io",
-                "uv.lock" => "PyPI",
+            let ecosystem = match Ecosystem::from_file_name(lockfile) {
+                Some(Ecosystem::Cargo) => "crates.io",
+                Some(Ecosystem::Uv | Ecosystem::Poetry | Ecosystem::Pylock) => "PyPI",
                 _ => "npm",
             };
             let shown = if path.is_dir() {
@@ -78,8 +78,11 @@ pub fn load(path: &Path) -> Result<Target, ScanError> {
             };
             sources.push((ecosystem, shown));
         }
+        notices = generated.notices;
     }
-    Ok(from_bom(bom, sources))
+    let mut target = from_bom(bom, sources);
+    target.notices = notices;
+    Ok(target)
 }
 
 /// The packages of an SBOM already in hand (e.g. the verified predicate of an image's
@@ -97,5 +100,6 @@ pub fn from_bom(bom: serde_json::Value, sources: Vec<(&'static str, String)>) ->
             })
             .collect(),
         sources,
+        notices: Vec::new(),
     }
 }

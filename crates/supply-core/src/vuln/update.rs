@@ -1,7 +1,8 @@
 //! `db update`: the per-ecosystem OSV archives fetched from a mirror (OSV's own layout,
 //! `<mirror>/<ecosystem>/all.zip`) for air-gapped use. Each download is size-bounded, checked
 //! (a readable zip whose entries are OSV records) and only then renamed over the old archive,
-//! so a truncated or corrupt download never replaces a good database.
+//! so a truncated or corrupt download never replaces a good database. The prepared index is
+//! rebuilt afterwards, so the scans that follow read it instead of the archives.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,7 +11,6 @@ use super::ScanError;
 
 /// The ecosystems supply scans.
 pub const ECOSYSTEMS: &[&str] = &["crates.io", "PyPI", "npm"];
-const MAX_ARCHIVE_BYTES: usize = 2 * 1024 * 1024 * 1024;
 
 /// What updating did, per ecosystem: the archive written and its size.
 #[derive(Clone, Debug)]
@@ -69,10 +69,10 @@ pub async fn update(
             .await
             .map_err(|e| network(&url, e.without_url().to_string()))?
         {
-            if body.len() + chunk.len() > MAX_ARCHIVE_BYTES {
+            if (body.len() + chunk.len()) as u64 > super::db::MAX_ARCHIVE_BYTES {
                 return Err(network(
                     &url,
-                    format!("larger than {MAX_ARCHIVE_BYTES} bytes"),
+                    format!("larger than {} bytes", super::db::MAX_ARCHIVE_BYTES),
                 ));
             }
             body.extend_from_slice(&chunk);
@@ -112,6 +112,11 @@ pub async fn update(
             bytes: body.len(),
             records,
         });
+    }
+    // The prepared index now, so that the first scan after an update is a warm one.
+    if !done.is_empty() {
+        let (_, used) = super::Database::load_indexed(dir, false, &[])?;
+        tracing::info!(?used, "prepared index");
     }
     Ok(done)
 }
