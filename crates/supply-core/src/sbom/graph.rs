@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use base64::Engine as _;
+
 use super::Ecosystem;
 
 /// The packages of one lockfile and the edges between them.
@@ -237,6 +239,44 @@ pub(crate) fn strip_credentials(url: &str) -> String {
         }
     }
     url.to_owned()
+}
+
+/// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hex hashes, and for each token
+/// that is not a hash we can use, why. npm, pnpm and Yarn classic all write SRI strings.
+pub(crate) fn parse_sri(text: &str) -> (Vec<Hash>, Vec<String>) {
+    let mut hashes = Vec::new();
+    let mut problems = Vec::new();
+    for token in text.split_whitespace() {
+        let token = token.split_once('?').map_or(token, |(t, _)| t);
+        match parse_sri_token(token) {
+            Ok(hash) => hashes.push(hash),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if hashes.is_empty() && problems.is_empty() {
+        problems.push("no hash in it".to_owned());
+    }
+    hashes.sort();
+    hashes.dedup();
+    (hashes, problems)
+}
+
+fn parse_sri_token(token: &str) -> Result<Hash, String> {
+    let (name, digest) = token
+        .split_once('-')
+        .ok_or_else(|| "not `<algorithm>-<base64 digest>`".to_owned())?;
+    let (alg, bytes) = match name {
+        "sha1" => (HashAlg::Sha1, 20),
+        "sha256" => (HashAlg::Sha256, 32),
+        "sha384" => (HashAlg::Sha384, 48),
+        "sha512" => (HashAlg::Sha512, 64),
+        _ => return Err(format!("unsupported algorithm `{name}`")),
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(digest)
+        .map_err(|_| format!("{name} digest is not base64"))?;
+    Hash::from_bytes(alg, &decoded)
+        .ok_or_else(|| format!("{name} digest is {} bytes, expected {bytes}", decoded.len()))
 }
 
 #[cfg(test)]

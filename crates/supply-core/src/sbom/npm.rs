@@ -16,13 +16,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use base64::Engine as _;
 use serde::Deserialize;
 
 use super::de::{KeySet, UniqueMap, json_error};
-use super::graph::{
-    self, DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope,
-};
+use super::graph::{self, DepGraph, ExternalReference, Package, ReferenceKind, Scope};
 use super::{Ecosystem, LockfileError, npm_v1};
 use crate::purl::Purl;
 
@@ -359,7 +356,7 @@ fn to_package(
         ..Package::default()
     };
     if let Some(integrity) = &node.integrity {
-        let (hashes, problems) = parse_integrity(integrity);
+        let (hashes, problems) = graph::parse_sri(integrity);
         package.hashes = hashes;
         for problem in problems {
             warnings.push(format!(
@@ -482,44 +479,6 @@ pub(super) fn expand_git_shorthand(spec: &str) -> Option<String> {
         url.push_str(commit);
     }
     Some(url)
-}
-
-/// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hex hashes, and for each token
-/// that is not a hash we can use, why.
-fn parse_integrity(text: &str) -> (Vec<Hash>, Vec<String>) {
-    let mut hashes = Vec::new();
-    let mut problems = Vec::new();
-    for token in text.split_whitespace() {
-        let token = token.split_once('?').map_or(token, |(t, _)| t);
-        match parse_sri_token(token) {
-            Ok(hash) => hashes.push(hash),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    if hashes.is_empty() && problems.is_empty() {
-        problems.push("no hash in it".to_owned());
-    }
-    hashes.sort();
-    hashes.dedup();
-    (hashes, problems)
-}
-
-fn parse_sri_token(token: &str) -> Result<Hash, String> {
-    let (name, digest) = token
-        .split_once('-')
-        .ok_or_else(|| "not `<algorithm>-<base64 digest>`".to_owned())?;
-    let (alg, bytes) = match name {
-        "sha1" => (HashAlg::Sha1, 20),
-        "sha256" => (HashAlg::Sha256, 32),
-        "sha384" => (HashAlg::Sha384, 48),
-        "sha512" => (HashAlg::Sha512, 64),
-        _ => return Err(format!("unsupported algorithm `{name}`")),
-    };
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(digest)
-        .map_err(|_| format!("{name} digest is not base64"))?;
-    Hash::from_bytes(alg, &decoded)
-        .ok_or_else(|| format!("{name} digest is {} bytes, expected {bytes}", decoded.len()))
 }
 
 #[cfg(test)]

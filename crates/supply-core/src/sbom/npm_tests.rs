@@ -1,4 +1,5 @@
 use super::*;
+use crate::sbom::graph::HashAlg;
 
 const V3: &str = r#"{
   "name": "root-app",

@@ -1,11 +1,9 @@
 //! The syntax inside pnpm's keys and resolutions: peer suffixes, `name@reference`, `link:`
 //! paths, git repositories and codeload tarballs, Subresource Integrity.
 
-use base64::Engine as _;
-
 use super::invalid;
 use crate::sbom::LockfileError;
-use crate::sbom::graph::{self, ExternalReference, Hash, HashAlg};
+use crate::sbom::graph::{self, ExternalReference, Hash};
 use crate::sbom::yaml::Node;
 
 /// `foo@1.0.0(react@18.2.0)(patch_hash=…)` → `foo@1.0.0`.
@@ -75,37 +73,20 @@ pub(super) fn codeload(url: &str) -> Option<(String, &str)> {
         .then(|| (format!("https://github.com/{owner}/{repo}"), commit))
 }
 
-/// `resolution.integrity`, Subresource Integrity (`sha512-<base64> …`) → hashes.
+/// `resolution.integrity`, Subresource Integrity (`sha512-<base64> …`) → hashes; any token
+/// that is not a usable hash refuses the entry.
 pub(super) fn integrity(key: &str, resolution: &Node) -> Result<Vec<Hash>, LockfileError> {
     let Some(text) = resolution.str_at("integrity") else {
         return Ok(Vec::new());
     };
-    let reason = "not a sha1/sha256/sha384/sha512 SRI string";
-    let mut hashes = Vec::new();
-    for token in text.split_whitespace() {
-        // SRI allows `?options` after the digest.
-        let token = token.split_once('?').map_or(token, |(digest, _)| digest);
-        let (alg, digest) = token
-            .split_once('-')
-            .ok_or_else(|| invalid(key, "integrity", text, reason))?;
-        let alg = match alg {
-            "sha1" => HashAlg::Sha1,
-            "sha256" => HashAlg::Sha256,
-            "sha384" => HashAlg::Sha384,
-            "sha512" => HashAlg::Sha512,
-            _ => return Err(invalid(key, "integrity", text, reason)),
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(digest)
-            .map_err(|_| invalid(key, "integrity", text, reason))?;
-        hashes.push(
-            Hash::from_bytes(alg, &bytes).ok_or_else(|| invalid(key, "integrity", text, reason))?,
-        );
+    let (hashes, problems) = super::graph::parse_sri(text);
+    if !problems.is_empty() {
+        return Err(invalid(
+            key,
+            "integrity",
+            text,
+            "not a sha1/sha256/sha384/sha512 SRI string",
+        ));
     }
-    if hashes.is_empty() {
-        return Err(invalid(key, "integrity", text, reason));
-    }
-    hashes.sort();
-    hashes.dedup();
     Ok(hashes)
 }

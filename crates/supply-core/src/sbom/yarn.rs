@@ -34,9 +34,7 @@
 
 use std::collections::VecDeque;
 
-use base64::Engine as _;
-
-use super::graph::{self, DepGraph, ExternalReference, Hash, HashAlg, Package, Scope};
+use super::graph::{self, DepGraph, ExternalReference, Hash, Package, Scope};
 use super::{Ecosystem, LockfileError};
 use crate::purl::Purl;
 
@@ -170,25 +168,8 @@ pub(super) fn set_git(package: &mut Package, repository: &str, commit: &str) {
 /// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hashes; `None` if any token is
 /// not one we know (an unknown algorithm must not be silently dropped).
 pub(super) fn parse_integrity(text: &str) -> Option<Vec<Hash>> {
-    let mut hashes = Vec::new();
-    for token in text.split_whitespace() {
-        let token = token.split_once('?').map_or(token, |(t, _)| t);
-        let (alg, digest) = token.split_once('-')?;
-        let alg = match alg {
-            "sha1" => HashAlg::Sha1,
-            "sha256" => HashAlg::Sha256,
-            "sha384" => HashAlg::Sha384,
-            "sha512" => HashAlg::Sha512,
-            _ => return None,
-        };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(digest)
-            .ok()?;
-        hashes.push(Hash::from_bytes(alg, &bytes)?);
-    }
-    hashes.sort();
-    hashes.dedup();
-    (!hashes.is_empty()).then_some(hashes)
+    let (hashes, problems) = super::graph::parse_sri(text);
+    problems.is_empty().then_some(hashes)
 }
 
 /// Decodes `%XX` escapes; `None` for a broken escape or a result that is not UTF-8.

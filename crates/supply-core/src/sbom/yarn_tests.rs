@@ -1,4 +1,5 @@
 use super::*;
+use crate::sbom::graph::{Hash, HashAlg};
 use crate::sbom::{self, BuildOptions, Builder, LockfileError, ReferenceKind};
 
 const V1_SMALL: &str = include_str!("../../../../testdata/lockfiles/yarn/v1-small/yarn.lock");
