@@ -97,6 +97,35 @@ pub fn normalize_pypi_name(name: &str) -> String {
     out
 }
 
+/// Undoes `%XX` escapes. `None` when an escape is not `%` and two ASCII hex digits (a sign such
+/// as `%+f` is not a digit) or the result is not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let high = hex_digit(*bytes.get(i + 1)?)?;
+            let low = hex_digit(*bytes.get(i + 2)?)?;
+            out.push(high << 4 | low);
+            i += 3;
+        } else {
+            out.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_digit(byte: u8) -> Option<u8> {
+    char::from(byte)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
 fn write_encoded(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b':') {
@@ -111,6 +140,15 @@ fn write_encoded(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_decode_wants_two_hex_digits() {
+        assert_eq!(percent_decode("%40demo%2Fa").as_deref(), Some("@demo/a"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        for broken in ["%+f", "%-1", "%4", "%", "%zz", "%ff", "a%2"] {
+            assert_eq!(percent_decode(broken), None, "{broken}");
+        }
+    }
 
     #[test]
     fn cargo_purl_is_plain() {

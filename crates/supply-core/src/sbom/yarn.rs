@@ -37,6 +37,7 @@ use std::collections::VecDeque;
 use super::graph::{self, DepGraph, ExternalReference, Hash, Package, Scope};
 use super::{Ecosystem, LockfileError};
 use crate::purl::Purl;
+pub(super) use crate::purl::percent_decode;
 
 #[path = "yarn_berry.rs"]
 mod berry;
@@ -170,27 +171,6 @@ pub(super) fn set_git(package: &mut Package, repository: &str, commit: &str) {
 pub(super) fn parse_integrity(text: &str) -> Option<Vec<Hash>> {
     let (hashes, problems) = super::graph::parse_sri(text);
     problems.is_empty().then_some(hashes)
-}
-
-/// Decodes `%XX` escapes; `None` for a broken escape or a result that is not UTF-8.
-pub(super) fn percent_decode(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return Some(text.to_owned());
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        if byte == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(byte);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A dependency edge between two package indices.

@@ -1,6 +1,7 @@
 //! The packages a scan looks up: purls read from a CycloneDX SBOM (ours or another tool's,
 //! nested components included), mapped to OSV's ecosystem and name spelling.
 
+use crate::purl::percent_decode;
 use serde_json::Value;
 
 /// A package to look up.
@@ -18,24 +19,6 @@ pub struct Component {
     pub bom_ref: Option<String>,
 }
 
-/// Percent-decoding of a purl segment; `None` on a malformed escape.
-fn decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// Reads `pkg:type/namespace/name@version` (qualifiers and subpath dropped).
 pub fn parse_purl(purl: &str) -> Option<Component> {
     let rest = purl.strip_prefix("pkg:")?;
@@ -43,10 +26,10 @@ pub fn parse_purl(purl: &str) -> Option<Component> {
     let (path, version) = rest.rsplit_once('@')?;
     let (ty, path) = path.split_once('/')?;
     let (namespace, name) = match path.rsplit_once('/') {
-        Some((ns, name)) => (Some(decode(ns)?), decode(name)?),
-        None => (None, decode(path)?),
+        Some((ns, name)) => (Some(percent_decode(ns)?), percent_decode(name)?),
+        None => (None, percent_decode(path)?),
     };
-    let version = decode(version)?;
+    let version = percent_decode(version)?;
     if name.is_empty() || version.is_empty() {
         return None;
     }
