@@ -37,7 +37,6 @@ use std::collections::VecDeque;
 use super::graph::{self, DepGraph, ExternalReference, Hash, Package, Scope};
 use super::{Ecosystem, LockfileError};
 use crate::purl::Purl;
-pub(super) use crate::purl::percent_decode;
 
 #[path = "yarn_berry.rs"]
 mod berry;

@@ -21,8 +21,9 @@ use std::collections::HashMap;
 use super::graph::{self, DepGraph, Package};
 use super::{
     Edge, LockfileError, SUPPORTED, add_synthetic_root, finish, named_package, new_graph, npm_purl,
-    percent_decode, set_git, set_tarball, split_descriptor, without_dependents,
+    set_git, set_tarball, split_descriptor, without_dependents,
 };
+use crate::purl::percent_decode;
 use crate::sbom::yaml::{self, Node};
 
 /// Yarn's version placeholder for packages whose manifest holds the real one.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::purl::percent_decode;
 use crate::sbom::graph::{Hash, HashAlg};
 use crate::sbom::{self, BuildOptions, Builder, LockfileError, ReferenceKind};
 

@@ -1,8 +1,9 @@
 //! The packages a scan looks up: purls read from a CycloneDX SBOM (ours or another tool's,
 //! nested components included), mapped to OSV's ecosystem and name spelling.
 
-use crate::purl::percent_decode;
 use serde_json::Value;
+
+use crate::purl::percent_decode;
 
 /// A package to look up.
 #[derive(Clone, Debug, Eq, PartialEq, Ord, PartialOrd)]
