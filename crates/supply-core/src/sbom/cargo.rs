@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::de::toml_error;
+use super::de::{toml_error, toml_from_str};
 use super::graph::{self, DepGraph, Hash, HashAlg, Package};
 use super::{Ecosystem, LockfileError};
 use crate::purl::Purl;
@@ -42,7 +42,7 @@ struct RawPackage {
 
 /// Parses `Cargo.lock` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLockfile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let raw: RawLockfile = toml_from_str(text).map_err(|e| toml_error(text, &e))?;
     let format_version = match raw.version {
         None => "1-2".to_owned(),
         Some(v @ (3 | 4)) => v.to_string(),
@@ -348,5 +348,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn real_lockfiles_take_the_fast_toml_reader() {
+        let cases = ["git", "large", "small", "v1", "v2", "v3", "workspace"]
+            .map(|c| format!("{c}/Cargo.lock"));
+        let cases: Vec<&str> = cases.iter().map(String::as_str).collect();
+        crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLockfile>("cargo", &cases);
     }
 }

@@ -97,6 +97,17 @@ pub(crate) fn json_error(error: &serde_json::Error) -> LockfileError {
     }
 }
 
+/// `toml::from_str`, through the fast reader when it takes the text (same result, see
+/// [`super::toml_fast`]).
+pub(crate) fn toml_from_str<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, toml::de::Error> {
+    match super::toml_fast::from_str(text) {
+        Some(value) => Ok(value),
+        None => toml::from_str(text),
+    }
+}
+
 /// Turns a TOML error into a located syntax error.
 pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> LockfileError {
     let offset = error.span().map_or(0, |span| span.start);

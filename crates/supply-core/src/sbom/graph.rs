@@ -127,12 +127,15 @@ impl Hash {
 
     /// A hash from raw digest bytes.
     pub fn from_bytes(alg: HashAlg, bytes: &[u8]) -> Option<Self> {
+        if bytes.len() * 2 != alg.hex_len() {
+            return None;
+        }
         let mut hex = String::with_capacity(bytes.len() * 2);
         for byte in bytes {
             hex.push(char::from(HEX[usize::from(byte >> 4)]));
             hex.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
-        Self::from_hex(alg, &hex)
+        Some(Self { alg, hex })
     }
 }
 

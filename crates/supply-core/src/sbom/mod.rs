@@ -23,6 +23,7 @@ mod pnpm;
 mod poetry;
 mod pylock;
 mod time;
+mod toml_fast;
 mod uv;
 mod validate;
 mod yaml;

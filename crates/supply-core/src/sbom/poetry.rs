@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Deserialize;
 
-use super::de::toml_error;
+use super::de::{toml_error, toml_from_str};
 use super::graph::{self, DepGraph, ExternalReference, Hash, Package, ReferenceKind, Scope};
 use super::pylock::pep508::{self, Context, Selected, Truth};
 use super::pylock::{file_name, hash_alg, is_pypi, link_root, value_text};
@@ -117,7 +117,7 @@ struct RawSource {
 
 /// Parses `poetry.lock` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = toml::from_str(text).map_err(|e| refusal(text, &e))?;
+    let raw: RawLock = toml_from_str(text).map_err(|e| refusal(text, &e))?;
     let version = raw.metadata.lock_version.clone().unwrap_or_default();
     let mut graph = DepGraph::new(Ecosystem::Poetry, version.clone());
     check_version(&version, &mut graph.warnings)?;

@@ -467,3 +467,17 @@ fn sboms_are_schema_valid_and_keep_file_references() {
         }
     }
 }
+
+#[test]
+fn real_lockfiles_take_the_fast_toml_reader() {
+    crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLock>(
+        "poetry",
+        &[
+            "large/poetry.lock",
+            "v1.1/poetry.lock",
+            "v2-small/poetry.lock",
+            "v2-sources/poetry.lock",
+            "v2.0/poetry.lock",
+        ],
+    );
+}

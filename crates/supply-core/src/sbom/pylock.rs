@@ -28,7 +28,7 @@ use serde::Deserialize;
 #[path = "pep508.rs"]
 pub(super) mod pep508;
 
-use super::de::toml_error;
+use super::de::{toml_error, toml_from_str};
 use super::graph::{self, DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind};
 use super::{Ecosystem, LockfileError, Scope};
 use crate::purl::{Purl, normalize_pypi_name};
@@ -115,7 +115,7 @@ struct RawPdm {
 
 /// Parses `pylock.toml` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = toml::from_str(text).map_err(|e| refusal(text, &e))?;
+    let raw: RawLock = toml_from_str(text).map_err(|e| refusal(text, &e))?;
     let mut graph = DepGraph::new(Ecosystem::Pylock, raw.lock_version.clone());
     check_version(&raw.lock_version, &mut graph.warnings)?;
 

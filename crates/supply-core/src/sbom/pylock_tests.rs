@@ -458,3 +458,18 @@ sdist = { name = "a_b-1.0.tar.gz", hashes = { sha256 = "111111111111111111111111
         Some("pkg:pypi/a-b@1.0?repository_url=https:%2F%2Fmirror.example%2Fsimple")
     );
 }
+
+#[test]
+fn real_lockfiles_take_the_fast_toml_reader() {
+    crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLock>(
+        "pylock",
+        &[
+            "groups/pylock.toml",
+            "large/pylock.toml",
+            "pip/pylock.toml",
+            "small/pylock.toml",
+            "sources/pylock.toml",
+            "workspace/pylock.toml",
+        ],
+    );
+}

@@ -244,11 +244,15 @@ fn is_project_root(source: &RawSource) -> bool {
 /// Below this size one thread is faster than two.
 const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 
-/// Parses the TOML, splitting a large lockfile in two at a `[[package]]` boundary and parsing
-/// the halves on two threads. The split is taken only when the second half holds nothing but
-/// `[[package]]` tables and their `[package.…]` sub-tables, so both parses together mean exactly
-/// what one parse of the whole would; errors are located in the whole file either way.
+/// Parses the TOML: with the fast reader when it takes the text, else with `toml`, splitting
+/// a large lockfile in two at a `[[package]]` boundary and parsing the halves on two threads.
+/// The split is taken only when the second half holds nothing but `[[package]]` tables and
+/// their `[package.…]` sub-tables, so both parses together mean exactly what one parse of the
+/// whole would; errors are located in the whole file either way.
 fn parse_raw(text: &str) -> Result<RawLock, LockfileError> {
+    if let Some(raw) = super::toml_fast::from_str(text) {
+        return Ok(raw);
+    }
     let whole = || toml::from_str::<RawLock>(text).map_err(|e| toml_error(text, &e));
     const BOUNDARY: &str = "\n[[package]]\n";
     if text.len() < PARALLEL_PARSE_BYTES {

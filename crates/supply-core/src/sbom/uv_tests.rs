@@ -231,3 +231,17 @@ fn large_lockfile_split_inside_a_character() {
         "only {inside} shifts put the middle inside a character"
     );
 }
+
+#[test]
+fn real_lockfiles_take_the_fast_toml_reader() {
+    crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLock>(
+        "uv",
+        &[
+            "git/uv.lock",
+            "large/uv.lock",
+            "small/uv.lock",
+            "virtual/uv.lock",
+            "workspace/uv.lock",
+        ],
+    );
+}

@@ -1,0 +1,58 @@
+//! Where `supply sbom` spends its time on one lockfile, phase by phase, in one process:
+//! `cargo run --release -p supply-core --example sbom_phases -- LOCKFILE [RUNS]`.
+//! The best of RUNS (default 20) per phase; a generic parse of the same text (`toml::Table`,
+//! `serde_json::Value`) is the reference floor.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use supply_core::sbom::{self, BuildOptions, Builder, Ecosystem};
+
+fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: sbom_phases LOCKFILE [RUNS]");
+    let runs: usize = args.next().map_or(20, |r| r.parse().expect("RUNS"));
+    let ecosystem = Ecosystem::from_file_name(Path::new(&path)).expect("a lockfile name");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let generic = match ecosystem {
+        Ecosystem::Npm => best(runs, || {
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        }),
+        Ecosystem::Pnpm | Ecosystem::Yarn => Duration::ZERO,
+        _ => best(runs, || text.parse::<toml::Table>().unwrap()),
+    };
+    let parse = best(runs, || sbom::parse_lockfile(ecosystem, &text).unwrap());
+    let graph = sbom::parse_lockfile(ecosystem, &text).unwrap();
+    let add = best(runs, || {
+        Builder::new(BuildOptions::default()).add("lock", graph.clone())
+    });
+    let clone = best(runs, || graph.clone());
+    let build = best(runs, || {
+        Builder::new(BuildOptions::default())
+            .add("lock", graph.clone())
+            .build("x")
+    });
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{path}: {} bytes, {} packages\n  generic parse {:.2} ms\n  parse {:.2} ms\n  add {:.2} ms (incl. clone {:.2})\n  add+build+render {:.2} ms",
+        text.len(),
+        graph.packages.len(),
+        ms(generic),
+        ms(parse),
+        ms(add),
+        ms(clone),
+        ms(build)
+    );
+}
