@@ -5,7 +5,7 @@
 //! optional ones skipped when empty so the output stays valid and compact.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -90,7 +90,7 @@ pub(crate) struct Component {
     #[serde(rename = "type")]
     pub(crate) kind: &'static str,
     #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
-    pub(crate) bom_ref: Option<String>,
+    pub(crate) bom_ref: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) group: Option<String>,
     pub(crate) name: String,
@@ -158,8 +158,8 @@ pub(crate) struct Property {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Dependency {
     #[serde(rename = "ref")]
-    pub(crate) reference: String,
-    pub(crate) depends_on: Vec<String>,
+    pub(crate) reference: Arc<str>,
+    pub(crate) depends_on: Vec<Arc<str>>,
 }
 
 /// Classifies a license string from a lockfile: a known SPDX id (case fixed), an SPDX

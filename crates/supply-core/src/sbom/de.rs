@@ -4,7 +4,9 @@
 //! package key is corrupt or tampered with, so JSON maps are read through [`UniqueMap`],
 //! which refuses duplicates (serde_json then reports the line and column).
 
+use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -20,6 +22,9 @@ impl<V> Default for UniqueMap<V> {
         Self(Vec::new())
     }
 }
+
+/// Up to this many entries a map is scanned for duplicates rather than hashed.
+const SCAN_LIMIT: usize = 16;
 
 /// The keys of a JSON object whose values we do not need (dependency name → range).
 pub(crate) type KeySet = UniqueMap<IgnoredAny>;
@@ -44,9 +49,22 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut entries: Vec<(String, V)> =
                     Vec::with_capacity(access.size_hint().unwrap_or(0));
-                let mut seen = std::collections::HashSet::with_capacity(entries.capacity());
+                // Checked as each key arrives, so that the error points at the duplicate. Small
+                // maps (most dependency lists) are scanned; larger ones keep key hashes, a hit
+                // confirmed by comparing keys. No key is copied for the check.
+                let mut hashes: Option<HashSet<u64>> = None;
+                let state = RandomState::new();
+                let key_hash = |key: &str| state.hash_one(key);
                 while let Some(key) = access.next_key::<String>()? {
-                    if !seen.insert(key.clone()) {
+                    let duplicate = if entries.len() < SCAN_LIMIT {
+                        entries.iter().any(|(k, _)| *k == key)
+                    } else {
+                        let hashes = hashes.get_or_insert_with(|| {
+                            entries.iter().map(|(k, _)| key_hash(k)).collect()
+                        });
+                        !hashes.insert(key_hash(&key)) && entries.iter().any(|(k, _)| *k == key)
+                    };
+                    if duplicate {
                         return Err(serde::de::Error::custom(format_args!(
                             "duplicate key `{key}`"
                         )));
