@@ -127,14 +127,20 @@ fn hex_digit(byte: u8) -> Option<u8> {
 }
 
 fn write_encoded(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b':') {
-            f.write_char(char::from(byte))?;
-        } else {
+    let safe =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b':');
+    // Runs of safe bytes go out with one `write_str` (a byte at a time was a few percent of an
+    // SBOM run). Runs hold only ASCII and start after an ASCII or a whole encoded character,
+    // so each is a `str` slice on char boundaries.
+    let mut run = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        if !safe(byte) {
+            f.write_str(text.get(run..i).unwrap_or_default())?;
             write!(f, "%{byte:02X}")?;
+            run = i + 1;
         }
     }
-    Ok(())
+    f.write_str(text.get(run..).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -154,6 +160,12 @@ mod tests {
     fn cargo_purl_is_plain() {
         let purl = Purl::new("cargo", "rand").version(Some("0.7.2"));
         assert_eq!(purl.to_string(), "pkg:cargo/rand@0.7.2");
+    }
+
+    #[test]
+    fn encoding_keeps_safe_runs_and_escapes_every_other_byte() {
+        let purl = Purl::new("pypi", "a b").version(Some("1.0+é/x"));
+        assert_eq!(purl.to_string(), "pkg:pypi/a%20b@1.0%2B%C3%A9%2Fx");
     }
 
     #[test]

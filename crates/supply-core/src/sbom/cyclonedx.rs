@@ -223,6 +223,11 @@ pub(crate) fn iri_reference(url: String) -> String {
 /// letters, digits, `.` and `-` with an optional numeric port, then only path and query bytes
 /// (unreserved, sub-delimiters, `:@/?`, `%XX`), and no fragment. Anything else goes to the parser.
 fn is_plain_http_url(url: &str) -> bool {
+    // A purl (Poetry's files have no URL, their references are `pkg:pypi/…?file_name=…`):
+    // scheme, then a rootless path and query of the same safe bytes.
+    if let Some(rest) = url.strip_prefix("pkg:") {
+        return !rest.is_empty() && !rest.starts_with('/') && path_and_query(rest);
+    }
     let Some(rest) = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -238,6 +243,12 @@ fn is_plain_http_url(url: &str) -> bool {
     if !host_ok || !port.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
+    path_and_query(tail)
+}
+
+/// Only unreserved bytes, sub-delimiters, `:@/?` and `%XX` escapes: valid in a URI's path and
+/// query.
+fn path_and_query(tail: &str) -> bool {
     let bytes = tail.as_bytes();
     bytes.iter().enumerate().all(|(i, &b)| {
         b.is_ascii_alphanumeric()
@@ -340,6 +351,7 @@ mod tests {
             "http://localhost:8080/simple/a%2Fb?x=1&y=(2)",
             "https://registry.npmjs.org/@scope/pkg/-/pkg-1.0.0.tgz",
             "https://h.example",
+            "pkg:pypi/attrs@23.1.0?file_name=attrs-23.1.0-py3-none-any.whl",
         ];
         for url in taken {
             assert!(is_plain_http_url(url), "{url}");
@@ -354,6 +366,8 @@ mod tests {
             "https:///x",
             "git+https://h.example/x",
             "https://h.example/a b",
+            "pkg:",
+            "pkg://h/x",
         ] {
             assert!(!is_plain_http_url(url), "{url}");
         }
@@ -362,7 +376,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn what_the_shortcut_takes_the_parser_takes(
-            url in "https?://[a-z0-9.:-]{0,12}(/[a-zA-Z0-9%:@/?#._~!$&'()*+,;=-]{0,16})?",
+            url in "(https?://[a-z0-9.:-]{0,12}|pkg:)(/?[a-zA-Z0-9%:@/?#._~!$&'()*+,;=-]{0,16})?",
         ) {
             if is_plain_http_url(&url) {
                 proptest::prop_assert!(fluent_uri::IriRef::parse(url.as_str()).is_ok(), "{}", url);
