@@ -4,6 +4,7 @@
 //! package key is corrupt or tampered with, so JSON maps are read through [`UniqueMap`],
 //! which refuses duplicates (serde_json then reports the line and column).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -13,11 +14,12 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::LockfileError;
 
-/// A JSON object kept in document order, refusing duplicate keys.
+/// A JSON object kept in document order, refusing duplicate keys. Keys are `String`s, or
+/// [`Text`] where the caller keeps the document and wants them without a copy.
 #[derive(Debug)]
-pub(crate) struct UniqueMap<V>(pub(crate) Vec<(String, V)>);
+pub(crate) struct UniqueMap<V, K = String>(pub(crate) Vec<(K, V)>);
 
-impl<V> Default for UniqueMap<V> {
+impl<V, K> Default for UniqueMap<V, K> {
     fn default() -> Self {
         Self(Vec::new())
     }
@@ -27,46 +29,95 @@ impl<V> Default for UniqueMap<V> {
 const SCAN_LIMIT: usize = 16;
 
 /// The keys of a JSON object whose values we do not need (dependency name → range).
-pub(crate) type KeySet = UniqueMap<IgnoredAny>;
+pub(crate) type KeySet<K = String> = UniqueMap<IgnoredAny, K>;
 
-impl<V> UniqueMap<V> {
+impl<V, K: AsRef<str>> UniqueMap<V, K> {
     pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_str())
+        self.0.iter().map(|(k, _)| k.as_ref())
     }
 }
 
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor<V>(PhantomData<V>);
+/// A JSON string borrowed from the document when it holds no escape (nearly all do), copied
+/// otherwise: a large package-lock.json holds some 50,000 strings, and copying each was a
+/// third of its parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
-            type Value = UniqueMap<V>;
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Cow<'de, str>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor).map(Text)
+    }
+}
+
+impl<'de, V, K> Deserialize<'de> for UniqueMap<V, K>
+where
+    V: Deserialize<'de>,
+    K: Deserialize<'de> + AsRef<str>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V, K>(PhantomData<(V, K)>);
+
+        impl<'de, V, K> Visitor<'de> for MapVisitor<V, K>
+        where
+            V: Deserialize<'de>,
+            K: Deserialize<'de> + AsRef<str>,
+        {
+            type Value = UniqueMap<V, K>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut entries: Vec<(String, V)> =
-                    Vec::with_capacity(access.size_hint().unwrap_or(0));
+                let mut entries: Vec<(K, V)> = Vec::with_capacity(access.size_hint().unwrap_or(0));
                 // Checked as each key arrives, so that the error points at the duplicate. Small
                 // maps (most dependency lists) are scanned; larger ones keep key hashes, a hit
                 // confirmed by comparing keys. No key is copied for the check.
                 let mut hashes: Option<HashSet<u64>> = None;
                 let state = RandomState::new();
                 let key_hash = |key: &str| state.hash_one(key);
-                while let Some(key) = access.next_key::<String>()? {
+                while let Some(key) = access.next_key::<K>()? {
+                    let name = key.as_ref();
+                    let same = |(k, _): &(K, V)| k.as_ref() == name;
                     let duplicate = if entries.len() < SCAN_LIMIT {
-                        entries.iter().any(|(k, _)| *k == key)
+                        entries.iter().any(same)
                     } else {
                         let hashes = hashes.get_or_insert_with(|| {
-                            entries.iter().map(|(k, _)| key_hash(k)).collect()
+                            entries.iter().map(|(k, _)| key_hash(k.as_ref())).collect()
                         });
-                        !hashes.insert(key_hash(&key)) && entries.iter().any(|(k, _)| *k == key)
+                        !hashes.insert(key_hash(name)) && entries.iter().any(same)
                     };
                     if duplicate {
                         return Err(serde::de::Error::custom(format_args!(
-                            "duplicate key `{key}`"
+                            "duplicate key `{name}`"
                         )));
                     }
                     let value = access.next_value()?;
@@ -76,7 +127,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
             }
         }
 
-        deserializer.deserialize_map(MapVisitor(PhantomData))
+        deserializer.deserialize_map(MapVisitor::<V, K>(PhantomData))
     }
 }
 
@@ -189,6 +240,31 @@ mod tests {
             panic!("expected a syntax error");
         };
         assert_eq!(message, "invalid type: sequence, expected an object");
+    }
+
+    #[test]
+    fn text_borrows_plain_strings_and_copies_escaped_ones() {
+        let map: UniqueMap<Text<'_>, Text<'_>> =
+            serde_json::from_str(r#"{"plain": "v1", "esc\u0061ped": "a\/b"}"#).unwrap();
+        let [(k1, v1), (k2, v2)] = map.0.as_slice() else {
+            panic!("expected two entries");
+        };
+        assert!(matches!(
+            (&k1.0, &v1.0),
+            (Cow::Borrowed("plain"), Cow::Borrowed("v1"))
+        ));
+        assert!(
+            matches!((&k2.0, &v2.0), (Cow::Owned(k), Cow::Owned(v)) if k == "escaped" && v == "a/b")
+        );
+        // A duplicate spelled differently (one escaped) is still the same key.
+        let err =
+            serde_json::from_str::<KeySet<Text<'_>>>(r#"{"ab": 1, "a\u0062": 2}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate key `ab`"), "{err}");
+        // Beyond the scan limit the hashed check takes over, with borrowed and copied keys.
+        let mut text: String = (0..40).map(|i| format!("\"k{i}\": 0, ")).collect();
+        text.push_str(r#""k\u00331": 0"#);
+        let err = serde_json::from_str::<KeySet<Text<'_>>>(&format!("{{{text}}}")).unwrap_err();
+        assert!(err.to_string().contains("duplicate key `k31`"), "{err}");
     }
 
     #[test]

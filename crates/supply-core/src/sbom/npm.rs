@@ -14,11 +14,12 @@
 //! would fetch them. A malformed `integrity` is left out with a warning and a
 //! `supply:integrity:invalid` property saying why, as npm reads such a file and refetches.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::de::{KeySet, UniqueMap, json_error};
+use super::de::{KeySet, Text, UniqueMap, json_error};
 use super::graph::{self, DepGraph, ExternalReference, Package, ReferenceKind, Scope};
 use super::{Ecosystem, LockfileError, npm_v1};
 use crate::purl::Purl;
@@ -28,22 +29,28 @@ const DEFAULT_REGISTRIES: [&str; 2] = [
     "https://registry.yarnpkg.com/",
 ];
 
+// Strings are borrowed from the text (see `Text`); the graph owns its own copies.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawLock {
+struct RawLock<'a> {
     name: Option<String>,
     version: Option<String>,
     lockfile_version: Option<serde_json::Value>,
-    packages: Option<UniqueMap<RawEntry>>,
+    #[serde(borrow)]
+    packages: Option<UniqueMap<RawEntry<'a>, Text<'a>>>,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawEntry {
-    name: Option<String>,
-    version: Option<String>,
-    resolved: Option<String>,
-    integrity: Option<String>,
+struct RawEntry<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    resolved: Option<Text<'a>>,
+    #[serde(borrow)]
+    integrity: Option<Text<'a>>,
     license: Option<RawLicense>,
     #[serde(default)]
     link: bool,
@@ -57,14 +64,14 @@ struct RawEntry {
     extraneous: bool,
     #[serde(default)]
     in_bundle: bool,
-    #[serde(default)]
-    dependencies: KeySet,
-    #[serde(default)]
-    optional_dependencies: KeySet,
-    #[serde(default)]
-    peer_dependencies: KeySet,
-    #[serde(default)]
-    dev_dependencies: KeySet,
+    #[serde(default, borrow)]
+    dependencies: KeySet<Text<'a>>,
+    #[serde(default, borrow)]
+    optional_dependencies: KeySet<Text<'a>>,
+    #[serde(default, borrow)]
+    peer_dependencies: KeySet<Text<'a>>,
+    #[serde(default, borrow)]
+    dev_dependencies: KeySet<Text<'a>>,
 }
 
 /// `license` as found in the wild: an SPDX string, a legacy `{type}` object or a list of either.
@@ -98,30 +105,31 @@ impl RawLicense {
     }
 }
 
-/// One install location, whatever the lockfile version.
+/// One install location, whatever the lockfile version; text borrowed from the lockfile where
+/// it can be.
 #[derive(Default)]
-pub(super) struct Node {
-    pub(super) location: String,
-    pub(super) name: String,
-    pub(super) version: Option<String>,
-    pub(super) resolved: Option<String>,
-    pub(super) integrity: Option<String>,
+pub(super) struct Node<'a> {
+    pub(super) location: Cow<'a, str>,
+    pub(super) name: Cow<'a, str>,
+    pub(super) version: Option<Cow<'a, str>>,
+    pub(super) resolved: Option<Cow<'a, str>>,
+    pub(super) integrity: Option<Cow<'a, str>>,
     pub(super) license: Option<String>,
     /// For a link: the location of its target.
-    pub(super) link_target: Option<String>,
+    pub(super) link_target: Option<Cow<'a, str>>,
     pub(super) dev: bool,
     pub(super) optional: bool,
     pub(super) bundled: bool,
     pub(super) extraneous: bool,
     /// Dependencies that must be present (names).
-    pub(super) required: Vec<String>,
+    pub(super) required: Vec<Cow<'a, str>>,
     /// Dependencies that may be absent: optional and peer dependencies (names).
-    pub(super) maybe_absent: Vec<String>,
+    pub(super) maybe_absent: Vec<Cow<'a, str>>,
 }
 
 /// Parses package-lock text of any version.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let raw: RawLock<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     let version = match &raw.lockfile_version {
         None => None,
         Some(serde_json::Value::Number(n)) if matches!(n.as_u64(), Some(1..=3)) => n.as_u64(),
@@ -135,49 +143,51 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
     let Some(packages) = raw.packages else {
         return npm_v1::parse(text, version);
     };
-    let mut nodes: Vec<Node> = packages
+    let mut nodes: Vec<Node<'_>> = packages
         .0
         .into_iter()
-        .map(|(location, entry)| to_node(location, entry))
+        .map(|(location, entry)| to_node(location.0, entry))
         .collect();
     // npm leaves the root entry's `name`/`version` out when they are the top-level ones.
     if let Some(root) = nodes.iter_mut().find(|n| n.location.is_empty()) {
         if root.name.is_empty() {
-            root.name = raw.name.unwrap_or_else(|| "root".to_owned());
+            root.name = raw.name.unwrap_or_else(|| "root".to_owned()).into();
         }
         if root.version.is_none() {
-            root.version = raw.version;
+            root.version = raw.version.map(Cow::Owned);
         }
     }
     let format_version = version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
     build(nodes, format_version)
 }
 
-fn to_node(location: String, entry: RawEntry) -> Node {
-    let is_top = !is_installed(&location);
-    let name = entry
-        .name
-        .clone()
-        .unwrap_or_else(|| name_from_location(&location).to_owned());
-    let mut required: Vec<String> = entry.dependencies.keys().map(str::to_owned).collect();
-    if is_top {
-        required.extend(entry.dev_dependencies.keys().map(str::to_owned));
+fn to_node<'a>(location: Cow<'a, str>, entry: RawEntry<'a>) -> Node<'a> {
+    fn names<'a>(keys: KeySet<Text<'a>>) -> impl Iterator<Item = Cow<'a, str>> {
+        keys.0.into_iter().map(|(k, _)| k.0)
     }
-    let maybe_absent = entry
-        .optional_dependencies
-        .keys()
-        .chain(entry.peer_dependencies.keys())
-        .map(str::to_owned)
+    let is_top = !is_installed(&location);
+    let name = match entry.name {
+        Some(name) => name.0,
+        None => match &location {
+            Cow::Borrowed(location) => Cow::Borrowed(name_from_location(location)),
+            Cow::Owned(location) => Cow::Owned(name_from_location(location).to_owned()),
+        },
+    };
+    let mut required: Vec<Cow<'a, str>> = names(entry.dependencies).collect();
+    if is_top {
+        required.extend(names(entry.dev_dependencies));
+    }
+    let maybe_absent = names(entry.optional_dependencies)
+        .chain(names(entry.peer_dependencies))
         .collect();
+    let resolved = entry.resolved.map(|r| r.0);
     Node {
-        link_target: entry
-            .link
-            .then(|| entry.resolved.clone().unwrap_or_default()),
+        link_target: entry.link.then(|| resolved.clone().unwrap_or_default()),
         location,
         name,
-        version: entry.version,
-        resolved: entry.resolved,
-        integrity: entry.integrity,
+        version: entry.version.map(|v| v.0),
+        resolved,
+        integrity: entry.integrity.map(|i| i.0),
         license: entry.license.as_ref().and_then(RawLicense::expression),
         dev: entry.dev,
         optional: entry.optional || entry.dev_optional,
@@ -207,11 +217,14 @@ fn name_from_location(location: &str) -> &str {
 }
 
 /// Builds the graph from install locations, shared by all lockfile versions.
-pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph, LockfileError> {
+pub(super) fn build(
+    nodes: Vec<Node<'_>>,
+    format_version: String,
+) -> Result<DepGraph, LockfileError> {
     let index: HashMap<&str, usize> = nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.location.as_str(), i))
+        .map(|(i, n)| (&*n.location, i))
         .collect();
     let mut graph = DepGraph::new(Ecosystem::Npm, format_version);
     let link_targets: HashSet<&str> = nodes
@@ -219,10 +232,11 @@ pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph
         .filter_map(|n| n.link_target.as_deref())
         .collect();
     let mut package_of: Vec<Option<usize>> = vec![None; nodes.len()];
+    let mut candidate = String::new();
     for (i, node) in nodes.iter().enumerate() {
         if node.link_target.is_none() {
             package_of[i] = Some(graph.packages.len());
-            let linked = link_targets.contains(node.location.as_str());
+            let linked = link_targets.contains(&*node.location);
             let package = to_package(node, linked, &mut graph.warnings)?;
             graph.packages.push(package);
         }
@@ -231,7 +245,7 @@ pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph
     let target_of = |i: usize| -> Option<usize> {
         match &nodes[i].link_target {
             None => package_of[i],
-            Some(target) => index.get(target.as_str()).and_then(|&t| package_of[t]),
+            Some(target) => index.get(&**target).and_then(|&t| package_of[t]),
         }
     };
     for (i, node) in nodes.iter().enumerate() {
@@ -251,7 +265,7 @@ pub(super) fn build(nodes: Vec<Node>, format_version: String) -> Result<DepGraph
             .map(|n| (n, true))
             .chain(node.maybe_absent.iter().map(|n| (n, false)));
         for (name, must_exist) in wanted {
-            match find(&index, &node.location, name).and_then(target_of) {
+            match find(&index, &node.location, name, &mut candidate).and_then(target_of) {
                 Some(to) => graph.edges.push((from, to)),
                 None if must_exist => graph.warnings.push(format!(
                     "`{}` depends on `{name}`, which is not installed where Node would look for it",
@@ -307,10 +321,15 @@ fn display_location(location: &str) -> &str {
     }
 }
 
-/// Node's lookup: `<dir>/node_modules/<name>` from the package's own directory up to the root.
-fn find(index: &HashMap<&str, usize>, from: &str, name: &str) -> Option<usize> {
+/// Node's lookup: `<dir>/node_modules/<name>` from the package's own directory up to the root
+/// (`candidate`: a buffer kept between lookups).
+fn find(
+    index: &HashMap<&str, usize>,
+    from: &str,
+    name: &str,
+    candidate: &mut String,
+) -> Option<usize> {
     let mut base = from;
-    let mut candidate = String::new();
     loop {
         candidate.clear();
         if !base.is_empty() {
@@ -331,7 +350,7 @@ fn find(index: &HashMap<&str, usize>, from: &str, name: &str) -> Option<usize> {
 
 /// `linked`: a link points here, so this is a local folder wherever it sits.
 fn to_package(
-    node: &Node,
+    node: &Node<'_>,
     linked: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Package, LockfileError> {
@@ -343,7 +362,7 @@ fn to_package(
     };
     let (group, name) = match node.name.split_once('/') {
         Some((scope, name)) if scope.starts_with('@') => (Some(scope.to_owned()), name.to_owned()),
-        _ => (None, node.name.clone()),
+        _ => (None, node.name.clone().into_owned()),
     };
     if name.is_empty() {
         return Err(invalid("name", &node.name, "empty"));
@@ -351,7 +370,7 @@ fn to_package(
     let mut package = Package {
         name: name.clone(),
         group: group.clone(),
-        version: node.version.clone(),
+        version: node.version.as_deref().map(str::to_owned),
         license: node.license.clone(),
         ..Package::default()
     };
@@ -387,7 +406,7 @@ fn to_package(
             package.local = Some(if node.location.is_empty() {
                 ".".into()
             } else {
-                node.location.clone()
+                node.location.clone().into_owned()
             })
         }
         Some(url) if is_git(url) => {
@@ -403,11 +422,13 @@ fn to_package(
             });
         }
         Some(url) => {
-            let full_name = &node.name;
-            let purl = match url.find(&format!("/{full_name}/-/")) {
-                _ if DEFAULT_REGISTRIES.iter().any(|r| url.starts_with(r)) => purl,
-                Some(i) => purl.qualifier("repository_url", &url[..i]),
-                None => purl.qualifier("download_url", url),
+            let purl = if DEFAULT_REGISTRIES.iter().any(|r| url.starts_with(r)) {
+                purl
+            } else {
+                match registry_of(url, &node.name) {
+                    Some(registry) => purl.qualifier("repository_url", registry),
+                    None => purl.qualifier("download_url", url),
+                }
             };
             package.purl = Some(purl.to_string());
             package.external_references.push(ExternalReference {
@@ -438,6 +459,14 @@ fn to_package(
         property("cdx:npm:package:extraneous", "true");
     }
     Ok(package)
+}
+
+/// The registry a tarball URL comes from: what precedes `/<name>/-/`.
+fn registry_of<'u>(url: &'u str, name: &str) -> Option<&'u str> {
+    url.match_indices("/-/").find_map(|(at, _)| {
+        let before = url.get(..at)?.strip_suffix(name)?;
+        before.strip_suffix('/')
+    })
 }
 
 pub(super) fn is_git(url: &str) -> bool {

@@ -361,3 +361,48 @@ fn folder_names_follow_npm() {
     assert_eq!(name_from_location("ü/@ß/ç"), "@ß/ç");
     assert_eq!(name_from_location(""), "");
 }
+
+#[test]
+fn registry_is_what_precedes_the_package_s_own_path() {
+    let cases = [
+        (
+            "https://npm.example.com/repo/b/-/b-1.0.0.tgz",
+            "b",
+            Some("https://npm.example.com/repo"),
+        ),
+        (
+            "https://r.example/@s/p/-/p-1.0.0.tgz",
+            "@s/p",
+            Some("https://r.example"),
+        ),
+        // The name must be a whole path segment: `repob` is not `b`.
+        ("https://r.example/repob/-/b-1.0.0.tgz", "b", None),
+        // A `/-/` earlier in the URL than the package's own.
+        (
+            "https://r.example/-/mirror/b/-/b-1.0.0.tgz",
+            "b",
+            Some("https://r.example/-/mirror"),
+        ),
+        ("https://cdn.example/b-1.0.0.tgz", "b", None),
+    ];
+    for (url, name, expected) in cases {
+        assert_eq!(registry_of(url, name), expected, "{url}");
+    }
+}
+
+/// Names, versions and paths with JSON escapes are read as their text, like plain ones.
+#[test]
+fn escaped_strings_are_read_as_their_text() {
+    let text = r#"{"lockfileVersion": 3, "packages": {
+        "": {"name": "r\u006fot", "version": "1.0.0", "dependencies": {"\u0061": "1"}},
+        "node_modules/\u0061": {"version": "1.0.\u0030",
+            "resolved": "https:\/\/registry.npmjs.org\/a\/-\/a-1.0.0.tgz"}}}"#;
+    let graph = parse(text).unwrap();
+    assert!(graph.warnings.is_empty(), "{:?}", graph.warnings);
+    let (_, a) = by_path(&graph, "node_modules/a");
+    assert_eq!(a.purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+    assert_eq!(
+        a.external_references[0].url,
+        "https://registry.npmjs.org/a/-/a-1.0.0.tgz"
+    );
+}

@@ -42,9 +42,9 @@ struct RawDependency {
 pub(super) fn parse(text: &str, version: Option<u64>) -> Result<DepGraph, LockfileError> {
     let raw: RawLock = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     let mut nodes = vec![Node {
-        location: String::new(),
-        name: raw.name.unwrap_or_else(|| "root".to_owned()),
-        version: raw.version,
+        location: "".into(),
+        name: raw.name.unwrap_or_else(|| "root".to_owned()).into(),
+        version: raw.version.map(Into::into),
         ..Node::default()
     }];
     flatten("", raw.dependencies, &mut nodes)?;
@@ -74,7 +74,7 @@ pub(super) fn parse(text: &str, version: Option<u64>) -> Result<DepGraph, Lockfi
 fn flatten(
     parent: &str,
     dependencies: UniqueMap<RawDependency>,
-    nodes: &mut Vec<Node>,
+    nodes: &mut Vec<Node<'static>>,
 ) -> Result<(), LockfileError> {
     for (key, dependency) in dependencies.0 {
         let location = if parent.is_empty() {
@@ -83,35 +83,39 @@ fn flatten(
             format!("{parent}/node_modules/{key}")
         };
         let mut node = Node {
-            location: location.clone(),
-            name: key,
-            resolved: dependency.resolved,
-            integrity: dependency.integrity,
+            location: location.clone().into(),
+            name: key.into(),
+            resolved: dependency.resolved.map(Into::into),
+            integrity: dependency.integrity.map(Into::into),
             dev: dependency.dev,
             optional: dependency.optional,
             bundled: dependency.bundled,
-            required: dependency.requires.keys().map(str::to_owned).collect(),
+            required: dependency
+                .requires
+                .keys()
+                .map(|k| k.to_owned().into())
+                .collect(),
             ..Node::default()
         };
         // `version` is a semver, or an alias (`npm:real@1.0.0`), git URL or `file:` spec.
         match dependency.version {
             Some(version) if version.starts_with("npm:") => {
                 if let Some((name, version)) = alias_target(&version) {
-                    node.name = name.to_owned();
-                    node.version = version.map(str::to_owned);
+                    node.name = name.to_owned().into();
+                    node.version = version.map(|v| v.to_owned().into());
                 }
             }
             Some(version) if version.contains(':') => {
                 if node.resolved.is_none() {
-                    node.resolved = Some(version);
+                    node.resolved = Some(version.into());
                 }
             }
             Some(version) if bare_github(&version).is_some() => {
                 if node.resolved.is_none() {
-                    node.resolved = bare_github(&version);
+                    node.resolved = bare_github(&version).map(Into::into);
                 }
             }
-            version => node.version = version,
+            version => node.version = version.map(Into::into),
         }
         // For git dependencies v1 writes the commit as `integrity`; it is not an SRI hash.
         if node
