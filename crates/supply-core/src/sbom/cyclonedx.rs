@@ -2,7 +2,8 @@
 //!
 //! `cyclonedx-bom` 0.8 stops at 1.5, and we need 1.6 and byte-stable output, so the model is
 //! small and ours: only the fields we fill, declared in the order the specification lists them,
-//! optional ones skipped when empty so the output stays valid and compact.
+//! optional ones skipped when empty so the output stays valid and compact. The serde derive
+//! is the reference that [`super::render`], which writes the bytes, is tested against.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -43,13 +44,9 @@ impl Bom {
         // Sized up front: growing a multi-megabyte buffer by doubling copies it again and
         // again. Untouched capacity costs no memory until written.
         let estimate = 4096 + 768 * self.components.len() + 96 * self.edge_count();
-        let mut bytes = Vec::with_capacity(estimate);
-        // Serializing plain structs of strings into memory cannot fail.
-        if serde_json::to_writer_pretty(&mut bytes, self).is_err() {
-            bytes.clear();
-        }
+        let mut bytes = super::render::bom(self, estimate);
         bytes.push(b'\n');
-        // serde_json writes only UTF-8.
+        // Only whole strings and ASCII are written: UTF-8.
         String::from_utf8(bytes).unwrap_or_default()
     }
 
@@ -251,13 +248,31 @@ fn is_plain_url(url: &str) -> bool {
 fn path_and_query(tail: &str) -> bool {
     let bytes = tail.as_bytes();
     bytes.iter().enumerate().all(|(i, &b)| {
-        b.is_ascii_alphanumeric()
-            || b"-._~!$&'()*+,;=:@/?".contains(&b)
+        PATH_AND_QUERY[usize::from(b)]
             || (b == b'%'
                 && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
                 && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
     })
 }
+
+/// The bytes [`path_and_query`] takes as they are, as a table: searching the list of
+/// punctuation for every byte of every wheel URL was most of this check's time.
+const PATH_AND_QUERY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let punctuation = b"-._~!$&'()*+,;=:@/?";
+    let mut i = 0;
+    while i < punctuation.len() {
+        table[punctuation[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Percent-encodes every byte `keep` refuses, leaving existing `%XX` escapes as they are.
 fn escape(text: &str, keep: impl Fn(u8) -> bool) -> String {

@@ -22,6 +22,7 @@ mod npm_v1;
 mod pnpm;
 mod poetry;
 mod pylock;
+mod render;
 mod time;
 mod toml_fast;
 mod uv;
