@@ -48,10 +48,7 @@ pub(super) fn bom(bom: &Bom, capacity: usize) -> Vec<u8> {
     out.close(b'}');
     out.key("component");
     component(&mut out, &metadata.component);
-    if !metadata.properties.is_empty() {
-        out.key("properties");
-        out.list(&metadata.properties, property);
-    }
+    out.list_unless_empty("properties", &metadata.properties, property);
     out.close(b'}');
     out.key("components");
     out.list(&bom.components, component);
@@ -77,25 +74,17 @@ fn component(out: &mut Out, component: &Component) {
     if let Some(scope) = component.scope {
         out.field("scope", scope);
     }
-    if !component.hashes.is_empty() {
-        out.key("hashes");
-        out.list(&component.hashes, hash);
-    }
-    if !component.licenses.is_empty() {
-        out.key("licenses");
-        out.list(&component.licenses, license_choice);
-    }
+    out.list_unless_empty("hashes", &component.hashes, hash);
+    out.list_unless_empty("licenses", &component.licenses, license_choice);
     if let Some(purl) = &component.purl {
         out.field("purl", purl);
     }
-    if !component.external_references.is_empty() {
-        out.key("externalReferences");
-        out.list(&component.external_references, external_reference);
-    }
-    if !component.properties.is_empty() {
-        out.key("properties");
-        out.list(&component.properties, property);
-    }
+    out.list_unless_empty(
+        "externalReferences",
+        &component.external_references,
+        external_reference,
+    );
+    out.list_unless_empty("properties", &component.properties, property);
     out.close(b'}');
 }
 
@@ -144,10 +133,7 @@ fn external_reference(out: &mut Out, reference: &ExternalReference) {
     out.open(b'{');
     out.field("url", &reference.url);
     out.field("type", reference.kind);
-    if !reference.hashes.is_empty() {
-        out.key("hashes");
-        out.list(&reference.hashes, hash);
-    }
+    out.list_unless_empty("hashes", &reference.hashes, hash);
     out.close(b'}');
 }
 
@@ -232,6 +218,14 @@ impl Out {
             item(self, value);
         }
         self.close(b']');
+    }
+
+    /// A member holding a list, left out when the list is empty (as `skip_serializing_if`).
+    fn list_unless_empty<T>(&mut self, key: &str, items: &[T], item: impl FnMut(&mut Self, &T)) {
+        if !items.is_empty() {
+            self.key(key);
+            self.list(items, item);
+        }
     }
 
     fn string(&mut self, text: &str) {
