@@ -249,7 +249,8 @@ pub(crate) fn strip_credentials(url: &str) -> String {
 pub(crate) fn parse_sri(text: &str) -> (Vec<Hash>, Vec<String>) {
     let mut hashes = Vec::new();
     let mut problems = Vec::new();
-    for token in text.split_whitespace() {
+    // The SRI grammar separates tokens by ASCII whitespace only.
+    for token in text.split_ascii_whitespace() {
         let token = token.split_once('?').map_or(token, |(t, _)| t);
         match parse_sri_token(token) {
             Ok(hash) => hashes.push(hash),
@@ -275,11 +276,20 @@ fn parse_sri_token(token: &str) -> Result<Hash, String> {
         "sha512" => (HashAlg::Sha512, 64),
         _ => return Err(format!("unsupported algorithm `{name}`")),
     };
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(digest)
-        .map_err(|_| format!("{name} digest is not base64"))?;
-    Hash::from_bytes(alg, &decoded)
-        .ok_or_else(|| format!("{name} digest is {} bytes, expected {bytes}", decoded.len()))
+    // Decoded on the stack: one per package in every JavaScript lockfile. A digest too long
+    // for the buffer is longer than any algorithm's.
+    let mut buffer = [0u8; 96];
+    let len = if digest.len() > 128 {
+        digest.len() / 4 * 3
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode_slice(digest, &mut buffer)
+            .map_err(|_| format!("{name} digest is not base64"))?
+    };
+    buffer
+        .get(..len)
+        .and_then(|decoded| Hash::from_bytes(alg, decoded))
+        .ok_or_else(|| format!("{name} digest is {len} bytes, expected {bytes}"))
 }
 
 #[cfg(test)]
@@ -294,6 +304,38 @@ mod tests {
         assert_eq!(
             Hash::from_bytes(HashAlg::Md5, &[0xab; 16]).unwrap().hex,
             "ab".repeat(16)
+        );
+    }
+
+    #[test]
+    fn sri_tokens_become_hashes_or_reasons() {
+        let sha1 = "sha1-qqqqqqqqqqqqqqqqqqqqqqqqqqo=";
+        let (hashes, problems) = parse_sri(&format!("{sha1}\t {sha1}?opt \n"));
+        assert!(
+            hashes.len() == 1 && hashes[0].hex == "a".repeat(40),
+            "{hashes:?}"
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let (hashes, problems) = parse_sri("sha256-3q2+7w== sha512-%% md5-AAAA sha1");
+        assert!(hashes.is_empty());
+        assert_eq!(
+            problems,
+            [
+                "sha256 digest is 4 bytes, expected 32",
+                "sha512 digest is not base64",
+                "unsupported algorithm `md5`",
+                "not `<algorithm>-<base64 digest>`",
+            ]
+        );
+        // Longer than any digest: refused without decoding, and said so.
+        let (_, problems) = parse_sri(&format!("sha512-{}", "A".repeat(400)));
+        assert_eq!(problems, ["sha512 digest is 300 bytes, expected 64"]);
+        // Only ASCII whitespace separates tokens (a no-break space is part of one).
+        let (hashes, problems) =
+            parse_sri("sha1-qqqqqqqqqqqqqqqqqqqqqqqqqqo=\u{a0}sha1-qqqqqqqqqqqqqqqqqqqqqqqqqqo=");
+        assert!(
+            hashes.is_empty() && problems.len() == 1,
+            "{hashes:?} {problems:?}"
         );
     }
 

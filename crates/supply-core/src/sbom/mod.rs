@@ -23,6 +23,7 @@ mod pnpm;
 mod poetry;
 mod pylock;
 mod render;
+mod scan;
 mod time;
 mod toml_fast;
 mod uv;

@@ -233,39 +233,24 @@ impl Out {
         let bytes = text.as_bytes();
         let mut done = 0;
         let mut at = 0;
-        while at < bytes.len() {
-            // Whole words without a byte to escape are skipped at once.
-            if let Some(word) = bytes.get(at..at + 8)
-                && let Ok(word) = <[u8; 8]>::try_from(word)
-                && !needs_escape(u64::from_le_bytes(word))
-            {
-                at += 8;
-                continue;
+        loop {
+            at += super::scan::plain_prefix(bytes.get(at..).unwrap_or_default());
+            let Some(&byte) = bytes.get(at) else {
+                break;
+            };
+            // DEL stops the scan but JSON writes it as it is.
+            if let Some(escape) = escape(byte) {
+                self.buf
+                    .extend_from_slice(bytes.get(done..at).unwrap_or_default());
+                escape.write(&mut self.buf);
+                done = at + 1;
             }
-            let end = (at + 8).min(bytes.len());
-            for (i, &byte) in bytes.iter().enumerate().take(end).skip(at) {
-                if let Some(escape) = escape(byte) {
-                    self.buf
-                        .extend_from_slice(bytes.get(done..i).unwrap_or_default());
-                    escape.write(&mut self.buf);
-                    done = i + 1;
-                }
-            }
-            at = end;
+            at += 1;
         }
         self.buf
             .extend_from_slice(bytes.get(done..).unwrap_or_default());
         self.buf.push(b'"');
     }
-}
-
-/// Whether any of the eight bytes is `"`, `\` or below 0x20 (bit tricks: a byte is zero after
-/// the XOR, or below 0x20, exactly when its high bit survives the masks).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
-    below(word, 0x20) | below(word ^ (ONES * 0x22), 1) | below(word ^ (ONES * 0x5c), 1) != 0
 }
 
 enum Escape {

@@ -236,6 +236,8 @@ impl<'a> Parser<'a> {
         let mut owned: Option<String> = None;
         let mut segment = self.pos;
         loop {
+            let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+            self.pos += crate::sbom::scan::plain_prefix(rest);
             let byte = self.peek().ok_or(Decline)?;
             match byte {
                 b'"' => {
@@ -257,8 +259,7 @@ impl<'a> Parser<'a> {
                     segment = self.pos;
                 }
                 b'\t' => self.pos += 1,
-                0..=0x1f | 0x7f => return Err(Decline),
-                _ => self.pos += 1,
+                _ => return Err(Decline), // other control characters and DEL
             }
         }
     }
