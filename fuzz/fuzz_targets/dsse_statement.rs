@@ -7,12 +7,12 @@ use supply_core::attest::intoto::Statement;
 use supply_core::digest::Digest;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(envelope) = Envelope::from_json(data) {
-        if let Ok(payload) = envelope.payload_bytes() {
-            let _ = dsse::pae(&envelope.payload_type, &payload);
-            if let Ok(statement) = Statement::parse(&payload) {
-                let _ = statement.has_subject(&Digest::sha256(b""));
-            }
+    if let Ok(envelope) = Envelope::from_json(data)
+        && let Ok(payload) = envelope.payload_bytes()
+    {
+        let _ = dsse::pae(&envelope.payload_type, &payload);
+        if let Ok(statement) = Statement::parse(&payload) {
+            let _ = statement.has_subject(&Digest::sha256(b""));
         }
     }
     if let Ok(statement) = Statement::parse(data) {
