@@ -5,7 +5,6 @@
 //! outside `A-Z a-z 0-9 . - _ ~` is percent-encoded except `:`, qualifier keys are lower-case
 //! and sorted, empty qualifier values are dropped.
 
-use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
 /// A package URL under construction.
@@ -15,7 +14,9 @@ pub struct Purl {
     namespace: Option<String>,
     name: String,
     version: Option<String>,
-    qualifiers: BTreeMap<&'static str, String>,
+    /// Sorted by key, one value per key: a purl has one or two, and a map node per purl was
+    /// most of the memory a Poetry lockfile's per-file purls took.
+    qualifiers: Vec<(&'static str, String)>,
 }
 
 impl Purl {
@@ -26,7 +27,7 @@ impl Purl {
             namespace: None,
             name: name.into(),
             version: None,
-            qualifiers: BTreeMap::new(),
+            qualifiers: Vec::new(),
         }
     }
 
@@ -49,7 +50,14 @@ impl Purl {
     pub fn qualifier(mut self, key: &'static str, value: impl Into<String>) -> Self {
         let value = value.into();
         if !value.is_empty() {
-            self.qualifiers.insert(key, value);
+            match self.qualifiers.binary_search_by(|(k, _)| k.cmp(&key)) {
+                Ok(at) => {
+                    if let Some(slot) = self.qualifiers.get_mut(at) {
+                        slot.1 = value;
+                    }
+                }
+                Err(at) => self.qualifiers.insert(at, (key, value)),
+            }
         }
         self
     }
@@ -186,6 +194,14 @@ mod tests {
         assert_eq!(
             purl.to_string(),
             "pkg:npm/mypackage@12.4.5?checksum=sha256:ab&vcs_url=git:%2F%2Fhost.com%2Fpath%2Fto%2Frepo.git%404345abcd34343"
+        );
+        // Set twice, a qualifier keeps its last value, in its sorted place.
+        let again = purl
+            .qualifier("checksum", "sha1:cd")
+            .qualifier("arch", "x86");
+        assert_eq!(
+            again.to_string(),
+            "pkg:npm/mypackage@12.4.5?arch=x86&checksum=sha1:cd&vcs_url=git:%2F%2Fhost.com%2Fpath%2Fto%2Frepo.git%404345abcd34343"
         );
     }
 

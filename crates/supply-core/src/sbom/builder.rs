@@ -174,11 +174,9 @@ impl Builder {
             if !is_root.contains(&i) {
                 entry.scope = Some(entry.scope.map_or(package.scope, |s| s.min(package.scope)));
             }
-            entry.hashes.extend(package.hashes);
-            entry
-                .external_references
-                .extend(package.external_references);
-            entry.properties.extend(package.properties);
+            append(&mut entry.hashes, package.hashes);
+            append(&mut entry.external_references, package.external_references);
+            append(&mut entry.properties, package.properties);
         }
         // Indexes come from the parsers; one out of range is a parser bug, never a panic here.
         for (from, to) in graph.edges {
@@ -331,6 +329,16 @@ impl Builder {
         bom.serial_number = Some(serial);
         bom.rendered = text;
         bom
+    }
+}
+
+/// Adds `items` to `list`, taking the vector itself when `list` is empty (the usual case: a
+/// package seen once), so its items are neither copied nor given a second allocation.
+fn append<T>(list: &mut Vec<T>, mut items: Vec<T>) {
+    if list.is_empty() {
+        *list = items;
+    } else {
+        list.append(&mut items);
     }
 }
 

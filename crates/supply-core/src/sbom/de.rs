@@ -96,39 +96,54 @@ where
                 f.write_str("an object")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut entries: Vec<(K, V)> = Vec::with_capacity(access.size_hint().unwrap_or(0));
-                // Checked as each key arrives, so that the error points at the duplicate. Small
-                // maps (most dependency lists) are scanned; larger ones keep key hashes, a hit
-                // confirmed by comparing keys. No key is copied for the check.
-                let mut hashes: Option<HashSet<u64>> = None;
-                let state = RandomState::new();
-                let key_hash = |key: &str| state.hash_one(key);
-                while let Some(key) = access.next_key::<K>()? {
-                    let name = key.as_ref();
-                    let same = |(k, _): &(K, V)| k.as_ref() == name;
-                    let duplicate = if entries.len() < SCAN_LIMIT {
-                        entries.iter().any(same)
-                    } else {
-                        let hashes = hashes.get_or_insert_with(|| {
-                            entries.iter().map(|(k, _)| key_hash(k.as_ref())).collect()
-                        });
-                        !hashes.insert(key_hash(name)) && entries.iter().any(same)
-                    };
-                    if duplicate {
-                        return Err(serde::de::Error::custom(format_args!(
-                            "duplicate key `{name}`"
-                        )));
-                    }
-                    let value = access.next_value()?;
-                    entries.push((key, value));
-                }
-                Ok(UniqueMap(entries))
+            fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+                unique_entries(access, |k: K, v: V| (k, v), |(k, _)| k.as_ref()).map(UniqueMap)
             }
         }
 
         deserializer.deserialize_map(MapVisitor::<V, K>(PhantomData))
     }
+}
+
+/// The entries of a map in order, each turned into a `T` as soon as it is read (so a large
+/// map is never held twice, as raw entries and as what the caller wants), refusing a key seen
+/// before; `key_of` gives the key back from a `T`.
+pub(crate) fn unique_entries<'de, A, K, V, T>(
+    mut access: A,
+    mut convert: impl FnMut(K, V) -> T,
+    key_of: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, A::Error>
+where
+    A: MapAccess<'de>,
+    K: Deserialize<'de> + AsRef<str>,
+    V: Deserialize<'de>,
+{
+    let mut entries: Vec<T> = Vec::with_capacity(access.size_hint().unwrap_or(0));
+    // Checked as each key arrives, so that the error points at the duplicate. Small maps (most
+    // dependency lists) are scanned; larger ones keep key hashes, a hit confirmed by comparing
+    // keys. No key is copied for the check.
+    let mut hashes: Option<HashSet<u64>> = None;
+    let state = RandomState::new();
+    let key_hash = |key: &str| state.hash_one(key);
+    while let Some(key) = access.next_key::<K>()? {
+        let name = key.as_ref();
+        let same = |entry: &T| key_of(entry) == name;
+        let duplicate = if entries.len() < SCAN_LIMIT {
+            entries.iter().any(same)
+        } else {
+            let hashes =
+                hashes.get_or_insert_with(|| entries.iter().map(|e| key_hash(key_of(e))).collect());
+            !hashes.insert(key_hash(name)) && entries.iter().any(same)
+        };
+        if duplicate {
+            return Err(serde::de::Error::custom(format_args!(
+                "duplicate key `{name}`"
+            )));
+        }
+        let value = access.next_value()?;
+        entries.push(convert(key, value));
+    }
+    Ok(entries)
 }
 
 /// Turns a serde_json error into a located syntax error. Text that is not JSON at all says so

@@ -247,7 +247,8 @@ pub(crate) fn strip_credentials(url: &str) -> String {
 /// Subresource Integrity (`sha512-<base64> sha1-<base64>`) → hex hashes, and for each token
 /// that is not a hash we can use, why. npm, pnpm and Yarn classic all write SRI strings.
 pub(crate) fn parse_sri(text: &str) -> (Vec<Hash>, Vec<String>) {
-    let mut hashes = Vec::new();
+    // Nearly always one token: room for exactly one, not the four a first push reserves.
+    let mut hashes = Vec::with_capacity(1);
     let mut problems = Vec::new();
     // The SRI grammar separates tokens by ASCII whitespace only.
     for token in text.split_ascii_whitespace() {

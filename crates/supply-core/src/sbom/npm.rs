@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::de::{KeySet, Text, UniqueMap, json_error};
+use super::de::{KeySet, Text, json_error, unique_entries};
 use super::graph::{self, DepGraph, ExternalReference, Package, ReferenceKind, Scope};
 use super::{Ecosystem, LockfileError, npm_v1};
 use crate::purl::Purl;
@@ -37,7 +37,34 @@ struct RawLock<'a> {
     version: Option<String>,
     lockfile_version: Option<serde_json::Value>,
     #[serde(borrow)]
-    packages: Option<UniqueMap<RawEntry<'a>, Text<'a>>>,
+    packages: Option<Nodes<'a>>,
+}
+
+/// The `packages` map, each entry made a [`Node`] as it is read (duplicate locations refused).
+struct Nodes<'a>(Vec<Node<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Nodes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NodesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for NodesVisitor<'a> {
+            type Value = Nodes<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let convert = |location: Text<'a>, entry: RawEntry<'a>| to_node(location.0, entry);
+                unique_entries(access, convert, |node: &Node<'a>| &node.location).map(Nodes)
+            }
+        }
+
+        deserializer.deserialize_map(NodesVisitor(std::marker::PhantomData))
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -143,11 +170,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
     let Some(packages) = raw.packages else {
         return npm_v1::parse(text, version);
     };
-    let mut nodes: Vec<Node<'_>> = packages
-        .0
-        .into_iter()
-        .map(|(location, entry)| to_node(location.0, entry))
-        .collect();
+    let mut nodes = packages.0;
     // npm leaves the root entry's `name`/`version` out when they are the top-level ones.
     if let Some(root) = nodes.iter_mut().find(|n| n.location.is_empty()) {
         if root.name.is_empty() {
@@ -231,6 +254,7 @@ pub(super) fn build(
         .iter()
         .filter_map(|n| n.link_target.as_deref())
         .collect();
+    graph.packages.reserve_exact(nodes.len());
     let mut package_of: Vec<Option<usize>> = vec![None; nodes.len()];
     let mut candidate = String::new();
     for (i, node) in nodes.iter().enumerate() {
@@ -392,16 +416,21 @@ fn to_package(
     if let Some(scope) = &group {
         purl = purl.namespace(scope.as_str());
     }
-    let resolved = node.resolved.as_deref().map(|r| {
-        let url = expand_git_shorthand(r).unwrap_or_else(|| r.to_owned());
-        graph::strip_credentials(&url)
-    });
+    let resolved = node
+        .resolved
+        .as_deref()
+        .map(|r| match expand_git_shorthand(r) {
+            Some(url) => graph::strip_credentials(&url),
+            None => graph::strip_credentials(r),
+        });
     let local = linked
         || !is_installed(&node.location)
         || resolved
             .as_deref()
             .is_some_and(|r| r.starts_with("file:") || !r.contains(':'));
-    match resolved.as_deref() {
+    // The URL moves into the one external reference; lists get exactly the room they need,
+    // as thousands of packages each reserving four slots was a megabyte of fresh memory.
+    match resolved {
         _ if local => {
             package.local = Some(if node.location.is_empty() {
                 ".".into()
@@ -409,33 +438,33 @@ fn to_package(
                 node.location.clone().into_owned()
             })
         }
-        Some(url) if is_git(url) => {
+        Some(url) if is_git(&url) => {
             let vcs_url = match url.rsplit_once('#') {
                 Some((repository, commit)) => format!("{repository}@{commit}"),
-                None => url.to_owned(),
+                None => url.clone(),
             };
             package.purl = Some(purl.qualifier("vcs_url", vcs_url).to_string());
-            package.external_references.push(ExternalReference {
+            package.external_references = vec![ExternalReference {
                 kind: ReferenceKind::Vcs,
-                url: url.to_owned(),
+                url,
                 hashes: Vec::new(),
-            });
+            }];
         }
         Some(url) => {
             let purl = if DEFAULT_REGISTRIES.iter().any(|r| url.starts_with(r)) {
                 purl
             } else {
-                match registry_of(url, &node.name) {
+                match registry_of(&url, &node.name) {
                     Some(registry) => purl.qualifier("repository_url", registry),
-                    None => purl.qualifier("download_url", url),
+                    None => purl.qualifier("download_url", &url),
                 }
             };
             package.purl = Some(purl.to_string());
-            package.external_references.push(ExternalReference {
+            package.external_references = vec![ExternalReference {
                 kind: ReferenceKind::Distribution,
-                url: url.to_owned(),
+                url,
                 hashes: package.hashes.clone(),
-            });
+            }];
         }
         // Bundled packages and some v1 entries carry no `resolved`: still registry packages.
         None => package.purl = Some(purl.to_string()),
@@ -447,6 +476,10 @@ fn to_package(
     } else {
         Scope::Required
     };
+    let wanted = [!node.location.is_empty(), node.bundled, node.extraneous];
+    package
+        .properties
+        .reserve_exact(wanted.iter().filter(|&&w| w).count());
     let mut property =
         |name: &str, value: &str| package.properties.push((name.to_owned(), value.to_owned()));
     if !node.location.is_empty() {

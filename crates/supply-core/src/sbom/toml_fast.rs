@@ -74,8 +74,10 @@ pub(crate) struct Table<'a> {
     pub(crate) entries: Vec<(Cow<'a, str>, Value<'a>)>,
     pub(crate) origin: Origin,
     /// Hashes of the keys once a table is large, so that duplicates stay cheap to find. A
-    /// collision only makes the reader decline, never accept.
-    index: Option<HashSet<u64>>,
+    /// collision only makes the reader decline, never accept. Boxed: few tables are large, and
+    /// inline in every table it made each value twice the size (uv.lock has tens of thousands).
+    #[expect(clippy::box_collection, reason = "the box is the point: see above")]
+    index: Option<Box<HashSet<u64>>>,
 }
 
 /// Above this many keys a table keeps a hash index instead of scanning.
@@ -101,9 +103,9 @@ impl<'a> Table<'a> {
                 return Err(Decline);
             }
         } else {
-            let index = self
-                .index
-                .get_or_insert_with(|| self.entries.iter().map(|(k, _)| key_hash(k)).collect());
+            let index = self.index.get_or_insert_with(|| {
+                Box::new(self.entries.iter().map(|(k, _)| key_hash(k)).collect())
+            });
             if !index.insert(key_hash(&key)) {
                 return Err(Decline);
             }

@@ -180,6 +180,17 @@ fn large_tables_still_find_duplicates() {
 }
 
 #[test]
+fn values_stay_small() {
+    // Memory touched is most of a large lockfile's parse on a VM (see ARCHITECTURE, "Where
+    // SBOM time goes"): a table's key index inline doubled every value of the tree.
+    assert!(
+        std::mem::size_of::<Value<'_>>() <= 48,
+        "{}",
+        std::mem::size_of::<Value<'_>>()
+    );
+}
+
+#[test]
 fn serde_reads_what_toml_reads() {
     #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Doc {
