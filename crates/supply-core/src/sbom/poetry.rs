@@ -394,10 +394,7 @@ fn to_package(
                 _ => purl,
             };
             for file in &files {
-                let location = purl
-                    .clone()
-                    .qualifier("file_name", file.file.as_str())
-                    .to_string();
+                let location = purl.to_string_with("file_name", &file.file);
                 push_file(&mut package, raw, file, location)?;
             }
             package.purl = Some(purl.to_string());

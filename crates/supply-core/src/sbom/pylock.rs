@@ -487,10 +487,7 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
             let location = match (&artifact.url, &artifact.path, &artifact.name) {
                 (Some(url), _, _) => graph::strip_credentials(url),
                 (None, Some(path), _) => path.clone(),
-                (None, None, Some(file)) => purl
-                    .clone()
-                    .qualifier("file_name", file.as_str())
-                    .to_string(),
+                (None, None, Some(file)) => purl.to_string_with("file_name", file),
                 (None, None, None) => {
                     warnings.push(format!(
                         "`{}` has an artifact without url, path or name; its hashes are left out",
