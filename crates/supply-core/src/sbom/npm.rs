@@ -3,7 +3,7 @@
 //! v2 and v3 files are read from their flat `packages` map (v1 files from the nested
 //! `dependencies` tree, see `npm_v1`); both become a list of [`Node`]s keyed by install
 //! location, and edges are found with Node's own resolution walk: from a package's location
-//! look in `node_modules` there, then in each ancestor's, up to the root. Links (workspaces,
+//! look in `node_modules` there, then in each ancestor's up to the root (a folder itself named `node_modules` has none). Links (workspaces,
 //! `file:` dependencies) resolve to their target. A required dependency that cannot be found is
 //! a warning, not an error: lockfiles in the wild are often slightly inconsistent and users
 //! need an SBOM anyway (the complaint most often made about `npm ls`-based tools).
@@ -345,8 +345,9 @@ fn display_location(location: &str) -> &str {
     }
 }
 
-/// Node's lookup: `<dir>/node_modules/<name>` from the package's own directory up to the root
-/// (`candidate`: a buffer kept between lookups).
+/// Node's lookup: `<dir>/node_modules/<name>` from the package's own directory up to the root,
+/// skipping directories that are themselves named `node_modules`, as Node does (`candidate`: a
+/// buffer kept between lookups).
 fn find(
     index: &HashMap<&str, usize>,
     from: &str,
@@ -355,20 +356,23 @@ fn find(
 ) -> Option<usize> {
     let mut base = from;
     loop {
-        candidate.clear();
-        if !base.is_empty() {
-            candidate.push_str(base);
-            candidate.push('/');
-        }
-        candidate.push_str("node_modules/");
-        candidate.push_str(name);
-        if let Some(&i) = index.get(candidate.as_str()) {
-            return Some(i);
+        let (parent, last) = base.rsplit_once('/').unwrap_or(("", base));
+        if last != "node_modules" {
+            candidate.clear();
+            if !base.is_empty() {
+                candidate.push_str(base);
+                candidate.push('/');
+            }
+            candidate.push_str("node_modules/");
+            candidate.push_str(name);
+            if let Some(&i) = index.get(candidate.as_str()) {
+                return Some(i);
+            }
         }
         if base.is_empty() {
             return None;
         }
-        base = base.rfind('/').map_or("", |i| &base[..i]);
+        base = parent;
     }
 }
 

@@ -86,6 +86,35 @@ fn node_resolution_picks_the_nearest_copy() {
 }
 
 #[test]
+fn resolution_never_looks_in_a_node_modules_folder_s_own_node_modules() {
+    // Node's lookup paths skip a directory named `node_modules` (`Module._nodeModulePaths`):
+    // from `node_modules/a/node_modules/b` it looks in `…/b/node_modules`,
+    // `node_modules/a/node_modules` and `node_modules`, never in
+    // `node_modules/a/node_modules/node_modules`.
+    let text = r#"{
+      "lockfileVersion": 3,
+      "packages": {
+        "": { "name": "r", "version": "1.0.0", "dependencies": { "a": "1" } },
+        "node_modules/a": { "version": "1.0.0", "dependencies": { "b": "1" } },
+        "node_modules/a/node_modules/b": { "version": "1.0.0", "dependencies": { "x": "1" } },
+        "node_modules/a/node_modules/node_modules/x": { "version": "9.0.0" },
+        "node_modules/node_modules/x": { "version": "8.0.0" },
+        "node_modules/x": { "version": "1.0.0" }
+      }
+    }"#;
+    let graph = parse(text).unwrap();
+    let (b, _) = by_path(&graph, "node_modules/a/node_modules/b");
+    let (x, _) = by_path(&graph, "node_modules/x");
+    let targets: Vec<usize> = graph
+        .edges
+        .iter()
+        .filter(|(from, _)| *from == b)
+        .map(|&(_, to)| to)
+        .collect();
+    assert_eq!(targets, [x]);
+}
+
+#[test]
 fn root_depends_on_workspaces_and_dev_dependencies() {
     let graph = parse(V3).unwrap();
     let (root, root_pkg) = by_path(&graph, ".");
