@@ -3,10 +3,11 @@
 //! v2 and v3 files are read from their flat `packages` map (v1 files from the nested
 //! `dependencies` tree, see `npm_v1`); both become a list of [`Node`]s keyed by install
 //! location, and edges are found with Node's own resolution walk: from a package's location
-//! look in `node_modules` there, then in each ancestor's up to the root (a folder itself named `node_modules` has none). Links (workspaces,
-//! `file:` dependencies) resolve to their target. A required dependency that cannot be found is
-//! a warning, not an error: lockfiles in the wild are often slightly inconsistent and users
-//! need an SBOM anyway (the complaint most often made about `npm ls`-based tools).
+//! look in `node_modules` there, then in each ancestor's up to the root (a folder itself named
+//! `node_modules` has none). Links (workspaces, `file:` dependencies) resolve to their target.
+//! A required dependency that cannot be found is a warning, not an error: lockfiles in the wild
+//! are often slightly inconsistent and users need an SBOM anyway (the complaint most often made
+//! about `npm ls`-based tools).
 //!
 //! Local folders (the root, workspaces, `file:` targets, wherever they sit, even inside another
 //! folder's `node_modules`) get no purl. Git dependencies get a `vcs_url` with a full URL, npm's
