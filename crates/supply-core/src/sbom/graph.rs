@@ -134,12 +134,13 @@ impl Hash {
         if bytes.len() * 2 != alg.hex_len() {
             return None;
         }
-        let mut hex = String::with_capacity(bytes.len() * 2);
-        for byte in bytes {
-            hex.push(char::from(HEX[usize::from(byte >> 4)]));
-            hex.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-        Some(Self { alg, hex })
+        // Collected from a fixed-size iterator (one allocation, no capacity check per digit);
+        // the digits are ASCII, so the UTF-8 check cannot fail.
+        let hex: Vec<u8> = bytes
+            .iter()
+            .flat_map(|byte| [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]])
+            .collect();
+        String::from_utf8(hex).ok().map(|hex| Self { alg, hex })
     }
 }
 
