@@ -50,7 +50,7 @@ impl Purl {
     pub fn qualifier(mut self, key: &'static str, value: impl Into<String>) -> Self {
         let value = value.into();
         if !value.is_empty() {
-            match self.qualifiers.binary_search_by(|(k, _)| k.cmp(&key)) {
+            match self.slot(key) {
                 Ok(at) => {
                     if let Some(slot) = self.qualifiers.get_mut(at) {
                         slot.1 = value;
@@ -61,33 +61,46 @@ impl Purl {
         }
         self
     }
-}
 
-impl Purl {
+    /// Where `key`'s qualifier is (`Ok`) or would go in sorted order (`Err`).
+    fn slot(&self, key: &str) -> Result<usize, usize> {
+        self.qualifiers.binary_search_by(|(k, _)| (*k).cmp(key))
+    }
+
     /// This purl as a string with one more qualifier (replacing one of the same key), as
     /// `self.clone().qualifier(key, value).to_string()` would give, without the copy: a Poetry
     /// lockfile names thousands of files, each located by its own purl.
     pub fn to_string_with(&self, key: &'static str, value: &str) -> String {
+        if value.is_empty() {
+            return self.to_string(); // an empty value is dropped, as `qualifier` drops it
+        }
+        let (before, after) = match self.slot(key) {
+            Ok(at) => (self.qualifiers.get(..at), self.qualifiers.get(at + 1..)),
+            Err(at) => (self.qualifiers.get(..at), self.qualifiers.get(at..)),
+        };
+        let qualifiers = pairs(before.unwrap_or_default())
+            .chain([(key, value)])
+            .chain(pairs(after.unwrap_or_default()));
         let raw_len = self.ty.len()
             + self.namespace.as_ref().map_or(0, String::len)
             + self.name.len()
             + self.version.as_ref().map_or(0, String::len)
-            + self
-                .qualifiers
-                .iter()
+            + qualifiers
+                .clone()
                 .map(|(k, v)| k.len() + v.len() + 2)
                 .sum::<usize>()
-            + key.len()
-            + value.len()
             + 8;
         let mut out = String::with_capacity(raw_len);
-        let extra = (!value.is_empty()).then_some((key, value));
         // Writing to a `String` cannot fail.
-        let _ = self.write(&mut out, extra);
+        let _ = self.write(&mut out, qualifiers);
         out
     }
 
-    fn write(&self, f: &mut impl Write, extra: Option<(&'static str, &str)>) -> fmt::Result {
+    fn write<'q>(
+        &self,
+        f: &mut impl Write,
+        qualifiers: impl Iterator<Item = (&'q str, &'q str)>,
+    ) -> fmt::Result {
         write!(f, "pkg:{}/", self.ty)?;
         if let Some(namespace) = &self.namespace {
             for segment in namespace.split('/') {
@@ -100,30 +113,11 @@ impl Purl {
             f.write_char('@')?;
             write_encoded(f, version)?;
         }
-        let mut extra = extra;
-        let mut first = true;
-        let mut pair = |f: &mut dyn Write, key: &str, value: &str| -> fmt::Result {
-            f.write_char(if first { '?' } else { '&' })?;
-            first = false;
+        for (i, (key, value)) in qualifiers.enumerate() {
+            f.write_char(if i == 0 { '?' } else { '&' })?;
             f.write_str(key)?;
             f.write_char('=')?;
-            write_encoded(f, value)
-        };
-        for (key, value) in &self.qualifiers {
-            match extra {
-                Some((k, v)) if k <= *key => {
-                    pair(f, k, v)?;
-                    extra = None;
-                    if k == *key {
-                        continue;
-                    }
-                }
-                _ => {}
-            }
-            pair(f, key, value)?;
-        }
-        if let Some((k, v)) = extra {
-            pair(f, k, v)?;
+            write_encoded(f, value)?;
         }
         Ok(())
     }
@@ -131,8 +125,15 @@ impl Purl {
 
 impl fmt::Display for Purl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, None)
+        self.write(f, pairs(&self.qualifiers))
     }
+}
+
+/// Qualifiers as borrowed key/value pairs, for [`Purl::write`].
+fn pairs<'q>(
+    list: &'q [(&'static str, String)],
+) -> impl Iterator<Item = (&'q str, &'q str)> + Clone {
+    list.iter().map(|(k, v)| (*k, v.as_str()))
 }
 
 /// Normalizes a Python distribution name as PEP 503 does (lower case, runs of `-_.` → `-`).
@@ -182,7 +183,7 @@ fn hex_digit(byte: u8) -> Option<u8> {
         .and_then(|d| u8::try_from(d).ok())
 }
 
-fn write_encoded(f: &mut (impl Write + ?Sized), text: &str) -> fmt::Result {
+fn write_encoded(f: &mut impl Write, text: &str) -> fmt::Result {
     let safe =
         |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~' | b':');
     // Runs of safe bytes go out with one `write_str` (a byte at a time was a few percent of an

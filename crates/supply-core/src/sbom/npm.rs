@@ -481,21 +481,18 @@ fn to_package(
     } else {
         Scope::Required
     };
-    let wanted = [!node.location.is_empty(), node.bundled, node.extraneous];
+    // Listed once, so that the room reserved is exactly what is added.
+    let properties = [
+        (!node.location.is_empty()).then_some(("cdx:npm:package:path", &*node.location)),
+        node.bundled.then_some(("cdx:npm:package:bundled", "true")),
+        node.extraneous
+            .then_some(("cdx:npm:package:extraneous", "true")),
+    ];
+    let properties = properties.into_iter().flatten();
+    package.properties.reserve_exact(properties.clone().count());
     package
         .properties
-        .reserve_exact(wanted.iter().filter(|&&w| w).count());
-    let mut property =
-        |name: &str, value: &str| package.properties.push((name.to_owned(), value.to_owned()));
-    if !node.location.is_empty() {
-        property("cdx:npm:package:path", &node.location);
-    }
-    if node.bundled {
-        property("cdx:npm:package:bundled", "true");
-    }
-    if node.extraneous {
-        property("cdx:npm:package:extraneous", "true");
-    }
+        .extend(properties.map(|(k, v)| (k.to_owned(), v.to_owned())));
     Ok(package)
 }
 
