@@ -355,6 +355,8 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         let cases = ["git", "large", "small", "v1", "v2", "v3", "workspace"]
             .map(|c| format!("{c}/Cargo.lock"));
         let cases: Vec<&str> = cases.iter().map(String::as_str).collect();
-        crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLockfile>("cargo", &cases);
+        crate::sbom::toml_fast::assert_fixtures_take_fast_path("cargo", &cases, |text| {
+            crate::sbom::toml_fast::from_str::<RawLockfile>(text).is_some()
+        });
     }
 }

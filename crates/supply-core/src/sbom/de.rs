@@ -37,14 +37,48 @@ impl<V, K: AsRef<str>> UniqueMap<V, K> {
     }
 }
 
-/// A JSON string borrowed from the document when it holds no escape (nearly all do), copied
+/// A JSON or TOML string borrowed from the document when it holds no escape (nearly all do), copied
 /// otherwise: a large package-lock.json holds some 50,000 strings, and copying each was a
 /// third of its parse.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 
 impl AsRef<str> for Text<'_> {
     fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+// Same order and equality as `str` (derived from `Cow<str>`), so maps keyed by `Text` can be
+// searched with a `&str`.
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
         &self.0
     }
 }
@@ -183,9 +217,7 @@ pub(crate) fn json_error(error: &serde_json::Error) -> LockfileError {
 
 /// `toml::from_str`, through the fast reader when it takes the text (same result, see
 /// [`super::toml_fast`]).
-pub(crate) fn toml_from_str<T: serde::de::DeserializeOwned>(
-    text: &str,
-) -> Result<T, toml::de::Error> {
+pub(crate) fn toml_from_str<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, toml::de::Error> {
     match super::toml_fast::from_str(text) {
         Some(value) => Ok(value),
         None => toml::from_str(text),

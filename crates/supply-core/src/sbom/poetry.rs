@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Deserialize;
 
-use super::de::{toml_error, toml_from_str};
+use super::de::{Text, toml_error, toml_from_str};
 use super::graph::{self, DepGraph, ExternalReference, Hash, Package, ReferenceKind, Scope};
 use super::pylock::pep508::{self, Context, Selected, Truth};
 use super::pylock::{file_name, hash_alg, is_pypi, link_root, value_text};
@@ -36,89 +36,112 @@ use crate::purl::{Purl, normalize_pypi_name};
 use crate::vuln::version::pep440::Version;
 
 #[derive(Deserialize)]
-struct RawLock {
-    #[serde(default)]
-    package: Vec<RawPackage>,
-    #[serde(default)]
-    extras: BTreeMap<String, Vec<String>>,
-    #[serde(default)]
-    metadata: RawMetadata,
+struct RawLock<'a> {
+    #[serde(default, borrow)]
+    package: Vec<RawPackage<'a>>,
+    #[serde(default, borrow)]
+    extras: BTreeMap<Text<'a>, Vec<Text<'a>>>,
+    #[serde(default, borrow)]
+    metadata: RawMetadata<'a>,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawMetadata {
-    lock_version: Option<String>,
-    python_versions: Option<String>,
-    content_hash: Option<String>,
-    #[serde(default)]
-    files: BTreeMap<String, Vec<RawFile>>,
+struct RawMetadata<'a> {
+    #[serde(borrow)]
+    lock_version: Option<Text<'a>>,
+    #[serde(borrow)]
+    python_versions: Option<Text<'a>>,
+    #[serde(borrow)]
+    content_hash: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    files: BTreeMap<Text<'a>, Vec<RawFile<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct RawPackage {
-    name: String,
-    version: Option<String>,
-    category: Option<String>,
+struct RawPackage<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    category: Option<Text<'a>>,
     #[serde(default)]
     optional: bool,
-    groups: Option<Vec<String>>,
-    markers: Option<RawMarkers>,
-    files: Option<Vec<RawFile>>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, RawDependency>,
-    source: Option<RawSource>,
+    #[serde(borrow)]
+    groups: Option<Vec<Text<'a>>>,
+    #[serde(borrow)]
+    markers: Option<RawMarkers<'a>>,
+    #[serde(borrow)]
+    files: Option<Vec<RawFile<'a>>>,
+    #[serde(default, borrow)]
+    dependencies: BTreeMap<Text<'a>, RawDependency<'a>>,
+    #[serde(borrow)]
+    source: Option<RawSource<'a>>,
     #[serde(default)]
     develop: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawMarkers {
-    All(String),
-    PerGroup(BTreeMap<String, String>),
+enum RawMarkers<'a> {
+    All(#[serde(borrow)] Text<'a>),
+    PerGroup(#[serde(borrow)] BTreeMap<Text<'a>, Text<'a>>),
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawDependency {
-    One(RawConstraint),
-    Many(Vec<RawConstraint>),
+enum RawDependency<'a> {
+    One(#[serde(borrow)] RawConstraint<'a>),
+    Many(#[serde(borrow)] Vec<RawConstraint<'a>>),
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum RawConstraint {
-    Version(String),
+enum RawConstraint<'a> {
+    Version(#[serde(borrow)] Text<'a>),
     Table {
-        version: Option<String>,
-        markers: Option<String>,
+        #[serde(borrow)]
+        version: Option<Text<'a>>,
+        #[serde(borrow)]
+        markers: Option<Text<'a>>,
         #[serde(default)]
         optional: bool,
     },
 }
 
 #[derive(Deserialize)]
-struct RawFile {
-    file: String,
-    hash: Option<String>,
+struct RawFile<'a> {
+    #[serde(borrow)]
+    file: Text<'a>,
+    #[serde(borrow)]
+    hash: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
-struct RawSource {
-    #[serde(rename = "type")]
-    kind: String,
-    url: Option<String>,
-    reference: Option<String>,
-    resolved_reference: Option<String>,
-    subdirectory: Option<String>,
+struct RawSource<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    url: Option<Text<'a>>,
+    #[serde(borrow)]
+    reference: Option<Text<'a>>,
+    #[serde(borrow)]
+    resolved_reference: Option<Text<'a>>,
+    #[serde(borrow)]
+    subdirectory: Option<Text<'a>>,
 }
 
 /// Parses `poetry.lock` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = toml_from_str(text).map_err(|e| refusal(text, &e))?;
-    let version = raw.metadata.lock_version.clone().unwrap_or_default();
+    let raw: RawLock<'_> = toml_from_str(text).map_err(|e| refusal(text, &e))?;
+    let version = raw
+        .metadata
+        .lock_version
+        .as_deref()
+        .unwrap_or_default()
+        .to_owned();
     let mut graph = DepGraph::new(Ecosystem::Poetry, version.clone());
     check_version(&version, &mut graph.warnings)?;
 
@@ -129,7 +152,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
             .or_default()
             .push(index);
     }
-    let mut metadata_files: HashMap<String, Vec<&RawFile>> = HashMap::new();
+    let mut metadata_files: HashMap<String, Vec<&RawFile<'_>>> = HashMap::new();
     for (name, files) in &raw.metadata.files {
         let name = normalize_pypi_name(name);
         let versions: Vec<Option<&str>> = by_name
@@ -150,7 +173,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
     }
     for package in &raw.package {
         let name = normalize_pypi_name(&package.name);
-        let files: Vec<&RawFile> = match &package.files {
+        let files: Vec<&RawFile<'_>> = match &package.files {
             Some(files) => files.iter().collect(),
             None => metadata_files.get(&name).cloned().unwrap_or_default(),
         };
@@ -223,13 +246,13 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
         if let Some(value) = value {
             root_package
                 .properties
-                .push((format!("supply:poetry:{key}"), value.clone()));
+                .push((format!("supply:poetry:{key}"), value.to_string()));
         }
     }
     for (extra, requirements) in &raw.extras {
         root_package
             .properties
-            .push(("supply:poetry:extra".into(), extra.clone()));
+            .push(("supply:poetry:extra".into(), extra.to_string()));
         for requirement in requirements {
             let name = requirement
                 .split(|c: char| c == '(' || c == '[' || c.is_whitespace())
@@ -290,7 +313,7 @@ fn check_version(found: &str, warnings: &mut Vec<String>) -> Result<(), Lockfile
     }
 }
 
-impl RawConstraint {
+impl RawConstraint<'_> {
     fn version(&self) -> Option<&str> {
         match self {
             Self::Version(version) => Some(version),
@@ -303,7 +326,7 @@ impl RawConstraint {
     }
 }
 
-fn scope(raw: &RawPackage) -> Scope {
+fn scope(raw: &RawPackage<'_>) -> Scope {
     let none = BTreeSet::new();
     let no_extras = Context {
         extras: Selected::These(&none),
@@ -315,8 +338,8 @@ fn scope(raw: &RawPackage) -> Scope {
         (None, None) => true,
     };
     let main_marker = match &raw.markers {
-        Some(RawMarkers::All(marker)) => Some(marker.as_str()),
-        Some(RawMarkers::PerGroup(markers)) => markers.get("main").map(String::as_str),
+        Some(RawMarkers::All(marker)) => Some(&**marker),
+        Some(RawMarkers::PerGroup(markers)) => markers.get("main").map(|m| &**m),
         None => None,
     };
     if !main {
@@ -331,13 +354,13 @@ fn scope(raw: &RawPackage) -> Scope {
 }
 
 fn to_package(
-    raw: &RawPackage,
-    files: &[&RawFile],
+    raw: &RawPackage<'_>,
+    files: &[&RawFile<'_>],
     shared: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Package, LockfileError> {
     let invalid = |field, value: &str, reason| LockfileError::InvalidField {
-        package: raw.name.clone(),
+        package: raw.name.to_string(),
         field,
         value: value.to_owned(),
         reason,
@@ -348,7 +371,7 @@ fn to_package(
     }
     let mut package = Package {
         name: name.clone(),
-        version: raw.version.clone(),
+        version: raw.version.as_deref().map(str::to_owned),
         scope: scope(raw),
         ..Package::default()
     };
@@ -375,13 +398,13 @@ fn to_package(
     }
 
     // 1.x lists the files of all locked versions of a name together; keep this version's.
-    let files: Vec<&RawFile> = files
+    let files: Vec<&RawFile<'_>> = files
         .iter()
         .copied()
         .filter(|f| !shared || matches_version(&f.file, raw.version.as_deref()))
         .collect();
     let purl = Purl::new("pypi", &name).version(raw.version.as_deref());
-    let kind = raw.source.as_ref().map_or("pypi", |s| s.kind.as_str());
+    let kind = raw.source.as_ref().map_or("pypi", |s| &*s.kind);
     let source_url = raw.source.as_ref().and_then(|s| s.url.as_deref());
     let needs_url = || source_url.ok_or_else(|| invalid("source.url", kind, "missing"));
     match kind {
@@ -432,7 +455,7 @@ fn to_package(
                 package.local = Some(url.clone());
             }
             for file in &files {
-                if files.len() == 1 || file.file == file_name(&url) {
+                if files.len() == 1 || *file.file == *file_name(&url) {
                     push_file(&mut package, raw, file, url.clone())?;
                 } else {
                     warnings.push(format!("file `{}` of `{}` is not the one its {kind} source names; its hash is left out", file.file, raw.name));
@@ -451,12 +474,13 @@ fn to_package(
         {
             package
                 .properties
-                .push(("supply:poetry:source-name".into(), name.clone()));
+                .push(("supply:poetry:source-name".into(), name.to_string()));
         }
         if let Some(subdirectory) = &source.subdirectory {
-            package
-                .properties
-                .push(("supply:poetry:subdirectory".into(), subdirectory.clone()));
+            package.properties.push((
+                "supply:poetry:subdirectory".into(),
+                subdirectory.to_string(),
+            ));
         }
     }
     Ok(package)
@@ -464,17 +488,17 @@ fn to_package(
 
 fn push_file(
     package: &mut Package,
-    raw: &RawPackage,
-    file: &RawFile,
+    raw: &RawPackage<'_>,
+    file: &RawFile<'_>,
     url: String,
 ) -> Result<(), LockfileError> {
     let Some(text) = &file.hash else {
         return Ok(());
     };
     let invalid = || LockfileError::InvalidField {
-        package: raw.name.clone(),
+        package: raw.name.to_string(),
         field: "files.hash",
-        value: text.clone(),
+        value: text.to_string(),
         reason: "expected <alg>:<hex>",
     };
     let (alg, hex) = text.split_once(':').ok_or_else(invalid)?;

@@ -28,7 +28,7 @@ use serde::Deserialize;
 #[path = "pep508.rs"]
 pub(super) mod pep508;
 
-use super::de::{toml_error, toml_from_str};
+use super::de::{Text, toml_error, toml_from_str};
 use super::graph::{self, DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind};
 use super::{Ecosystem, LockfileError, Scope};
 use crate::purl::{Purl, normalize_pypi_name};
@@ -36,87 +36,113 @@ use pep508::{Context, Selected, Truth};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawLock {
-    lock_version: String,
-    created_by: Option<String>,
-    requires_python: Option<String>,
-    #[serde(default)]
-    environments: Vec<String>,
-    #[serde(default)]
-    extras: Vec<String>,
-    #[serde(default)]
-    dependency_groups: Vec<String>,
-    #[serde(default)]
-    default_groups: Vec<String>,
-    #[serde(default)]
-    packages: Vec<RawPackage>,
+struct RawLock<'a> {
+    #[serde(borrow)]
+    lock_version: Text<'a>,
+    #[serde(borrow)]
+    created_by: Option<Text<'a>>,
+    #[serde(borrow)]
+    requires_python: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    environments: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    extras: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    dependency_groups: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    default_groups: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    packages: Vec<RawPackage<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawPackage {
-    name: String,
-    version: Option<String>,
-    marker: Option<String>,
-    requires_python: Option<String>,
-    dependencies: Option<Vec<RawDependency>>,
-    index: Option<String>,
-    vcs: Option<RawVcs>,
-    directory: Option<RawDirectory>,
-    archive: Option<RawArtifact>,
-    sdist: Option<RawArtifact>,
-    #[serde(default)]
-    wheels: Vec<RawArtifact>,
-    tool: Option<RawTool>,
+struct RawPackage<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    marker: Option<Text<'a>>,
+    #[serde(borrow)]
+    requires_python: Option<Text<'a>>,
+    #[serde(borrow)]
+    dependencies: Option<Vec<RawDependency<'a>>>,
+    #[serde(borrow)]
+    index: Option<Text<'a>>,
+    #[serde(borrow)]
+    vcs: Option<RawVcs<'a>>,
+    #[serde(borrow)]
+    directory: Option<RawDirectory<'a>>,
+    #[serde(borrow)]
+    archive: Option<RawArtifact<'a>>,
+    #[serde(borrow)]
+    sdist: Option<RawArtifact<'a>>,
+    #[serde(default, borrow)]
+    wheels: Vec<RawArtifact<'a>>,
+    #[serde(borrow)]
+    tool: Option<RawTool<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawDependency {
-    name: Option<String>,
-    version: Option<String>,
+struct RawDependency<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawVcs {
-    #[serde(rename = "type")]
-    kind: String,
-    url: Option<String>,
-    path: Option<String>,
-    requested_revision: Option<String>,
-    commit_id: Option<String>,
+struct RawVcs<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Text<'a>,
+    #[serde(borrow)]
+    url: Option<Text<'a>>,
+    #[serde(borrow)]
+    path: Option<Text<'a>>,
+    #[serde(borrow)]
+    requested_revision: Option<Text<'a>>,
+    #[serde(borrow)]
+    commit_id: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawDirectory {
-    path: String,
+struct RawDirectory<'a> {
+    #[serde(borrow)]
+    path: Text<'a>,
     #[serde(default)]
     editable: bool,
 }
 
 #[derive(Deserialize)]
-struct RawArtifact {
-    name: Option<String>,
-    url: Option<String>,
-    path: Option<String>,
-    #[serde(default)]
-    hashes: BTreeMap<String, String>,
+struct RawArtifact<'a> {
+    #[serde(borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    url: Option<Text<'a>>,
+    #[serde(borrow)]
+    path: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    hashes: BTreeMap<Text<'a>, Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawTool {
-    pdm: Option<RawPdm>,
+struct RawTool<'a> {
+    #[serde(borrow)]
+    pdm: Option<RawPdm<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawPdm {
-    dependencies: Option<Vec<String>>,
+struct RawPdm<'a> {
+    #[serde(borrow)]
+    dependencies: Option<Vec<Text<'a>>>,
 }
 
 /// Parses `pylock.toml` text.
 pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
-    let raw: RawLock = toml_from_str(text).map_err(|e| refusal(text, &e))?;
-    let mut graph = DepGraph::new(Ecosystem::Pylock, raw.lock_version.clone());
+    let raw: RawLock<'_> = toml_from_str(text).map_err(|e| refusal(text, &e))?;
+    let mut graph = DepGraph::new(Ecosystem::Pylock, raw.lock_version.to_string());
     check_version(&raw.lock_version, &mut graph.warnings)?;
 
     let defaults: BTreeSet<String> = raw
@@ -155,8 +181,8 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
                     .collect();
                 if targets.is_empty() {
                     return Err(LockfileError::DanglingDependency {
-                        from: package.name.clone(),
-                        dependency: name.clone(),
+                        from: package.name.to_string(),
+                        dependency: name.to_string(),
                     });
                 }
                 graph.edges.extend(targets.into_iter().map(|to| (from, to)));
@@ -198,11 +224,11 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
         }
     };
     let properties = &mut graph.packages[root].properties;
-    let mut add = |name: &str, values: &[String]| {
+    let mut add = |name: &str, values: &[Text<'_>]| {
         properties.extend(
             values
                 .iter()
-                .map(|v| (format!("supply:pylock:{name}"), v.clone())),
+                .map(|v| (format!("supply:pylock:{name}"), v.to_string())),
         );
     };
     add("created-by", raw.created_by.as_slice());
@@ -358,9 +384,9 @@ pub(super) fn link_root(graph: &mut DepGraph, root: usize, recorded: bool) {
     graph.roots = vec![root];
 }
 
-fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, LockfileError> {
+fn to_package(raw: &RawPackage<'_>, warnings: &mut Vec<String>) -> Result<Package, LockfileError> {
     let invalid = |field, value: &str, reason| LockfileError::InvalidField {
-        package: raw.name.clone(),
+        package: raw.name.to_string(),
         field,
         value: value.to_owned(),
         reason,
@@ -385,7 +411,7 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
     }
     let mut package = Package {
         name: name.clone(),
-        version: raw.version.clone(),
+        version: raw.version.as_deref().map(str::to_owned),
         ..Package::default()
     };
     let purl = Purl::new("pypi", &name).version(raw.version.as_deref());
@@ -407,9 +433,10 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
             .filter(|c| !c.is_empty())
             .ok_or_else(|| invalid("vcs.commit-id", &vcs.kind, "missing"))?;
         if let Some(revision) = &vcs.requested_revision {
-            package
-                .properties
-                .push(("supply:pylock:requested-revision".into(), revision.clone()));
+            package.properties.push((
+                "supply:pylock:requested-revision".into(),
+                revision.to_string(),
+            ));
         }
         match (&vcs.url, &vcs.path) {
             (Some(url), _) => {
@@ -430,12 +457,12 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
                 );
                 package.external_references.push(reference);
             }
-            (None, Some(path)) => package.local = Some(path.clone()),
+            (None, Some(path)) => package.local = Some(path.to_string()),
             (None, None) => return Err(invalid("vcs", &vcs.kind, "neither url nor path")),
         }
         "vcs"
     } else if let Some(directory) = &raw.directory {
-        package.local = Some(directory.path.clone());
+        package.local = Some(directory.path.to_string());
         if directory.editable {
             package
                 .properties
@@ -451,8 +478,8 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
                 url
             }
             (None, Some(path)) => {
-                package.local = Some(path.clone());
-                path.clone()
+                package.local = Some(path.to_string());
+                path.to_string()
             }
             (None, None) => return Err(invalid("archive", &raw.name, "neither url nor path")),
         };
@@ -486,7 +513,7 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
         for (kind, artifact) in artifacts {
             let location = match (&artifact.url, &artifact.path, &artifact.name) {
                 (Some(url), _, _) => graph::strip_credentials(url),
-                (None, Some(path), _) => path.clone(),
+                (None, Some(path), _) => path.to_string(),
                 (None, None, Some(file)) => purl.to_string_with("file_name", file),
                 (None, None, None) => {
                     warnings.push(format!(
@@ -512,7 +539,10 @@ fn to_package(raw: &RawPackage, warnings: &mut Vec<String>) -> Result<Package, L
     Ok(package)
 }
 
-fn hashes(raw: &RawPackage, table: &BTreeMap<String, String>) -> Result<Vec<Hash>, LockfileError> {
+fn hashes(
+    raw: &RawPackage<'_>,
+    table: &BTreeMap<Text<'_>, Text<'_>>,
+) -> Result<Vec<Hash>, LockfileError> {
     let mut out = Vec::with_capacity(table.len());
     for (alg, hex) in table {
         let Some(known) = hash_alg(alg, hex.len()) else {
@@ -520,7 +550,7 @@ fn hashes(raw: &RawPackage, table: &BTreeMap<String, String>) -> Result<Vec<Hash
         };
         out.push(
             Hash::from_hex(known, hex).ok_or_else(|| LockfileError::InvalidField {
-                package: raw.name.clone(),
+                package: raw.name.to_string(),
                 field: "hashes",
                 value: format!("{alg} = {hex}"),
                 reason: "not a hex digest of that algorithm",

@@ -461,7 +461,7 @@ sdist = { name = "a_b-1.0.tar.gz", hashes = { sha256 = "111111111111111111111111
 
 #[test]
 fn real_lockfiles_take_the_fast_toml_reader() {
-    crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLock>(
+    crate::sbom::toml_fast::assert_fixtures_take_fast_path(
         "pylock",
         &[
             "groups/pylock.toml",
@@ -471,5 +471,6 @@ fn real_lockfiles_take_the_fast_toml_reader() {
             "sources/pylock.toml",
             "workspace/pylock.toml",
         ],
+        |text| crate::sbom::toml_fast::from_str::<RawLock<'_>>(text).is_some(),
     );
 }

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::value::StrDeserializer;
+use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
@@ -34,12 +34,15 @@ impl de::Error for Error {
 
 pub(super) struct ValueDe<'v, 'a>(pub(super) &'v Value<'a>);
 
-impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
+// The deserializer's lifetime is the text's: a string read without an escape is lent to the
+// caller (`Text` keeps it), so a raw lockfile struct need not copy every URL and hash.
+impl<'a> Deserializer<'a> for ValueDe<'_, 'a> {
     type Error = Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(text) => visitor.visit_str(text),
+            Value::String(Cow::Borrowed(text)) => visitor.visit_borrowed_str(text),
+            Value::String(Cow::Owned(text)) => visitor.visit_str(text),
             Value::Integer(number) => visitor.visit_i64(*number),
             Value::Boolean(flag) => visitor.visit_bool(*flag),
             Value::Datetime(_) => Err(Error),
@@ -48,11 +51,11 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
         }
     }
 
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_some(self)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
+    fn deserialize_newtype_struct<V: Visitor<'a>>(
         self,
         _name: &'static str,
         visitor: V,
@@ -60,7 +63,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(
+    fn deserialize_struct<V: Visitor<'a>>(
         self,
         _name: &'static str,
         _fields: &'static [&'static str],
@@ -72,7 +75,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
         }
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(
+    fn deserialize_enum<V: Visitor<'a>>(
         self,
         _name: &'static str,
         _variants: &'static [&'static str],
@@ -87,15 +90,15 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
         }
     }
 
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_unit()
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_unit<V: Visitor<'a>>(self, _visitor: V) -> Result<V::Value, Error> {
         Err(Error)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
+    fn deserialize_unit_struct<V: Visitor<'a>>(
         self,
         _name: &'static str,
         _visitor: V,
@@ -104,6 +107,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
     }
 
     serde::forward_to_deserialize_any! {
+        <W: Visitor<'a>>
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         seq tuple tuple_struct map identifier
     }
@@ -111,10 +115,10 @@ impl<'de> Deserializer<'de> for ValueDe<'_, '_> {
 
 struct Items<'v, 'a>(std::slice::Iter<'v, Value<'a>>);
 
-impl<'de> SeqAccess<'de> for Items<'_, '_> {
+impl<'a> SeqAccess<'a> for Items<'_, 'a> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
+    fn next_element_seed<T: DeserializeSeed<'a>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
@@ -152,10 +156,10 @@ impl<'v, 'a> Entries<'v, 'a> {
     }
 }
 
-impl<'de> MapAccess<'de> for Entries<'_, '_> {
+impl<'a> MapAccess<'a> for Entries<'_, 'a> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
+    fn next_key_seed<K: DeserializeSeed<'a>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
@@ -167,11 +171,14 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
             return Ok(None);
         };
         *value = Some(next_value);
-        let key: StrDeserializer<'_, Error> = key.as_ref().into_deserializer();
-        seed.deserialize(key).map(Some)
+        match key {
+            Cow::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::new(key)),
+            Cow::Owned(key) => seed.deserialize(StrDeserializer::new(key)),
+        }
+        .map(Some)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+    fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let value = match self {
             Self::InOrder(_, value) | Self::Sorted(_, value) => value.take(),
         };

@@ -223,6 +223,51 @@ fn serde_reads_what_toml_reads() {
     assert!(from_str::<toml::Table>("a = 2024-01-01\n").is_none());
 }
 
+#[test]
+fn strings_without_escapes_are_lent_from_the_text() {
+    use std::borrow::Cow;
+
+    use crate::sbom::de::Text;
+
+    #[derive(serde::Deserialize)]
+    struct Doc<'a> {
+        #[serde(borrow)]
+        plain: Text<'a>,
+        #[serde(borrow)]
+        escaped: Text<'a>,
+        #[serde(borrow)]
+        nested: Vec<std::collections::BTreeMap<Text<'a>, Text<'a>>>,
+        #[serde(borrow)]
+        either: Either<'a>,
+    }
+    // serde buffers an untagged enum's content first; the borrow must survive that too.
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Either<'a> {
+        One(#[serde(borrow)] Text<'a>),
+        #[expect(dead_code, reason = "the shape serde tries first")]
+        Table {
+            v: i64,
+        },
+    }
+    let text = "plain = \"https://x/a.whl\"\nescaped = \"a\\u0062\"\nnested = [{ k = \"v\" }]\neither = \"e\"\n";
+    let doc: Doc<'_> = from_str(text).unwrap();
+    let lent = |t: &Text<'_>| matches!(t.0, Cow::Borrowed(_));
+    assert!(lent(&doc.plain), "a plain string is borrowed");
+    assert_eq!(&*doc.plain, "https://x/a.whl");
+    assert!(
+        !lent(&doc.escaped),
+        "an escaped one is decoded into its own string"
+    );
+    assert_eq!(&*doc.escaped, "ab");
+    let (key, value) = doc.nested[0].iter().next().unwrap();
+    assert!(lent(key) && lent(value));
+    let Either::One(one) = &doc.either else {
+        panic!("a string is the first shape")
+    };
+    assert!(lent(one));
+}
+
 fn mutated() -> impl Strategy<Value = String> {
     let seeds: Vec<String> = toml_fixtures()
         .iter()

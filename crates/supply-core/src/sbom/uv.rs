@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::de::toml_error;
+use super::de::{Text, toml_error};
 use super::graph::{
     self, DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope,
 };
@@ -20,86 +20,105 @@ use crate::purl::{Purl, normalize_pypi_name};
 const PYPI_SIMPLE: &str = "https://pypi.org/simple";
 
 #[derive(Deserialize)]
-struct RawLock {
+struct RawLock<'a> {
     version: i64,
     revision: Option<i64>,
-    #[serde(default, alias = "distribution")]
-    package: Vec<RawPackage>,
-    #[serde(default)]
-    manifest: RawManifest,
+    #[serde(default, alias = "distribution", borrow)]
+    package: Vec<RawPackage<'a>>,
+    #[serde(default, borrow)]
+    manifest: RawManifest<'a>,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawManifest {
-    #[serde(default)]
-    members: Vec<String>,
+struct RawManifest<'a> {
+    #[serde(default, borrow)]
+    members: Vec<Text<'a>>,
     /// A virtual workspace root's own dependency groups (it has no package entry to hold them).
-    #[serde(default)]
-    dependency_groups: BTreeMap<String, Vec<RawRequirement>>,
+    #[serde(default, borrow)]
+    dependency_groups: BTreeMap<Text<'a>, Vec<RawRequirement<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct RawRequirement {
-    name: String,
+struct RawRequirement<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawPackage {
-    name: String,
-    version: Option<String>,
-    source: RawSource,
-    #[serde(default)]
-    dependencies: Vec<RawDependency>,
-    #[serde(default)]
-    optional_dependencies: BTreeMap<String, Vec<RawDependency>>,
-    #[serde(default, alias = "dependency-groups")]
-    dev_dependencies: BTreeMap<String, Vec<RawDependency>>,
-    sdist: Option<RawArtifact>,
-    #[serde(default)]
-    wheels: Vec<RawArtifact>,
-    #[serde(default)]
-    resolution_markers: Vec<String>,
+struct RawPackage<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    source: RawSource<'a>,
+    #[serde(default, borrow)]
+    dependencies: Vec<RawDependency<'a>>,
+    #[serde(default, borrow)]
+    optional_dependencies: BTreeMap<Text<'a>, Vec<RawDependency<'a>>>,
+    #[serde(default, alias = "dependency-groups", borrow)]
+    dev_dependencies: BTreeMap<Text<'a>, Vec<RawDependency<'a>>>,
+    #[serde(borrow)]
+    sdist: Option<RawArtifact<'a>>,
+    #[serde(default, borrow)]
+    wheels: Vec<RawArtifact<'a>>,
+    #[serde(default, borrow)]
+    resolution_markers: Vec<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize, Eq, PartialEq)]
-struct RawSource {
-    registry: Option<String>,
-    git: Option<String>,
-    url: Option<String>,
-    path: Option<String>,
-    directory: Option<String>,
-    editable: Option<String>,
-    #[serde(rename = "virtual")]
-    virtual_: Option<String>,
+struct RawSource<'a> {
+    #[serde(borrow)]
+    registry: Option<Text<'a>>,
+    #[serde(borrow)]
+    git: Option<Text<'a>>,
+    #[serde(borrow)]
+    url: Option<Text<'a>>,
+    #[serde(borrow)]
+    path: Option<Text<'a>>,
+    #[serde(borrow)]
+    directory: Option<Text<'a>>,
+    #[serde(borrow)]
+    editable: Option<Text<'a>>,
+    #[serde(rename = "virtual", borrow)]
+    virtual_: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawDependency {
-    name: String,
-    version: Option<String>,
-    source: Option<RawSource>,
-    #[serde(default)]
-    extra: Vec<String>,
-    marker: Option<String>,
+struct RawDependency<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    version: Option<Text<'a>>,
+    #[serde(borrow)]
+    source: Option<RawSource<'a>>,
+    #[serde(default, borrow)]
+    extra: Vec<Text<'a>>,
+    #[serde(borrow)]
+    marker: Option<Text<'a>>,
 }
 
 #[derive(Deserialize)]
-struct RawArtifact {
-    url: Option<String>,
-    path: Option<String>,
-    filename: Option<String>,
-    hash: Option<String>,
+struct RawArtifact<'a> {
+    #[serde(borrow)]
+    url: Option<Text<'a>>,
+    #[serde(borrow)]
+    path: Option<Text<'a>>,
+    #[serde(borrow)]
+    filename: Option<Text<'a>>,
+    #[serde(borrow)]
+    hash: Option<Text<'a>>,
 }
 
 /// A resolved edge: target index and the extras of the target it activates.
-type Edge = (usize, Vec<String>);
+type Edge<'r> = (usize, Vec<&'r str>);
 
-struct Resolved {
-    dependencies: Vec<Edge>,
-    extras: BTreeMap<String, Vec<Edge>>,
-    groups: Vec<Edge>,
+struct Resolved<'r> {
+    dependencies: Vec<Edge<'r>>,
+    extras: BTreeMap<&'r str, Vec<Edge<'r>>>,
+    groups: Vec<Edge<'r>>,
 }
 
 /// Parses `uv.lock` text.
@@ -125,25 +144,25 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
         graph.packages.push(to_package(raw_package)?);
     }
 
-    let mut incoming_markers: Vec<BTreeSet<String>> = vec![BTreeSet::new(); raw.package.len()];
+    let mut incoming_markers: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); raw.package.len()];
     let mut resolved = Vec::with_capacity(raw.package.len());
     for (from, raw_package) in raw.package.iter().enumerate() {
-        let mut resolve_all = |deps: &[RawDependency]| -> Result<Vec<Edge>, LockfileError> {
+        let mut resolve_all = resolver(|deps| {
             deps.iter()
                 .map(|dep| {
                     let to = resolve(&raw.package, &by_name, raw_package, dep)?;
                     graph.edges.push((from, to));
                     if let Some(marker) = &dep.marker {
-                        incoming_markers[to].insert(marker.clone());
+                        incoming_markers[to].insert(&**marker);
                     }
-                    Ok((to, dep.extra.clone()))
+                    Ok((to, dep.extra.iter().map(|x| &**x).collect()))
                 })
                 .collect()
-        };
+        });
         let dependencies = resolve_all(&raw_package.dependencies)?;
         let mut extras = BTreeMap::new();
         for (extra, deps) in &raw_package.optional_dependencies {
-            extras.insert(extra.clone(), resolve_all(deps)?);
+            extras.insert(&**extra, resolve_all(deps)?);
         }
         let mut groups = Vec::new();
         for deps in raw_package.dev_dependencies.values() {
@@ -157,7 +176,9 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
     }
     for (package, markers) in graph.packages.iter_mut().zip(incoming_markers) {
         for marker in markers {
-            package.properties.push(("supply:uv:marker".into(), marker));
+            package
+                .properties
+                .push(("supply:uv:marker".into(), marker.to_owned()));
         }
     }
 
@@ -184,7 +205,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
         properties.push(("supply:uv:workspace-member".into(), "true".into()));
     }
     // What the virtual root's groups name: every locked version of each (forks included).
-    let manifest_groups: Vec<Edge> = raw
+    let manifest_groups: Vec<Edge<'_>> = raw
         .manifest
         .dependency_groups
         .values()
@@ -217,6 +238,15 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
     Ok(graph)
 }
 
+/// Names the lifetimes of `resolve_all` in `parse` (a closure's signature cannot): the edges
+/// borrow the extras' names from the raw lockfile.
+fn resolver<'r, F>(f: F) -> F
+where
+    F: FnMut(&'r [RawDependency<'r>]) -> Result<Vec<Edge<'r>>, LockfileError>,
+{
+    f
+}
+
 fn reachable(graph: &DepGraph, from: usize) -> Vec<bool> {
     let mut reached = vec![false; graph.packages.len()];
     let mut stack = vec![from];
@@ -235,7 +265,7 @@ fn reachable(graph: &DepGraph, from: usize) -> Vec<bool> {
     reached
 }
 
-fn is_project_root(source: &RawSource) -> bool {
+fn is_project_root(source: &RawSource<'_>) -> bool {
     [&source.editable, &source.virtual_, &source.directory]
         .into_iter()
         .any(|path| path.as_deref() == Some("."))
@@ -249,11 +279,11 @@ const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 /// The split is taken only when the second half holds nothing but `[[package]]` tables and
 /// their `[package.…]` sub-tables, so both parses together mean exactly what one parse of the
 /// whole would; errors are located in the whole file either way.
-fn parse_raw(text: &str) -> Result<RawLock, LockfileError> {
+fn parse_raw(text: &str) -> Result<RawLock<'_>, LockfileError> {
     if let Some(raw) = super::toml_fast::from_str(text) {
         return Ok(raw);
     }
-    let whole = || toml::from_str::<RawLock>(text).map_err(|e| toml_error(text, &e));
+    let whole = || toml::from_str::<RawLock<'_>>(text).map_err(|e| toml_error(text, &e));
     const BOUNDARY: &str = "\n[[package]]\n";
     if text.len() < PARALLEL_PARSE_BYTES {
         return whole();
@@ -283,13 +313,13 @@ fn parse_raw(text: &str) -> Result<RawLock, LockfileError> {
         return whole();
     }
     #[derive(Deserialize)]
-    struct Packages {
-        #[serde(default)]
-        package: Vec<RawPackage>,
+    struct Packages<'a> {
+        #[serde(default, borrow)]
+        package: Vec<RawPackage<'a>>,
     }
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| toml::from_str::<Packages>(tail));
-        (toml::from_str::<RawLock>(head), second.join())
+        let second = scope.spawn(|| toml::from_str::<Packages<'_>>(tail));
+        (toml::from_str::<RawLock<'_>>(head), second.join())
     });
     match (first, second) {
         (Ok(mut raw), Ok(Ok(rest))) => {
@@ -306,9 +336,9 @@ type State<'a> = (usize, Option<&'a str>);
 
 fn assign_scopes(
     graph: &mut DepGraph,
-    resolved: &[Resolved],
+    resolved: &[Resolved<'_>],
     roots: &[usize],
-    manifest_groups: Vec<Edge>,
+    manifest_groups: Vec<Edge<'_>>,
 ) {
     let count = graph.packages.len();
     let mut seen: HashSet<State<'_>> = HashSet::new();
@@ -322,12 +352,7 @@ fn assign_scopes(
     let required = reached.clone();
     let root_extras = roots
         .iter()
-        .flat_map(|&r| {
-            resolved[r]
-                .extras
-                .keys()
-                .map(move |x| (r, Some(x.as_str())))
-        })
+        .flat_map(|&r| resolved[r].extras.keys().map(move |&x| (r, Some(x))))
         .collect();
     walk(resolved, root_extras, &mut seen, &mut reached);
     let optional = reached.clone();
@@ -336,7 +361,7 @@ fn assign_scopes(
         .flat_map(|&r| &resolved[r].groups)
         .chain(&manifest_groups)
         .flat_map(|(to, extras)| {
-            std::iter::once((*to, None)).chain(extras.iter().map(|x| (*to, Some(x.as_str()))))
+            std::iter::once((*to, None)).chain(extras.iter().map(|&x| (*to, Some(x))))
         })
         .collect();
     walk(resolved, groups, &mut seen, &mut reached);
@@ -353,7 +378,7 @@ fn assign_scopes(
 
 /// Marks everything reachable from `start`, following plain dependencies and activated extras.
 fn walk<'a>(
-    resolved: &'a [Resolved],
+    resolved: &'a [Resolved<'a>],
     start: Vec<State<'a>>,
     seen: &mut HashSet<State<'a>>,
     reached: &mut [bool],
@@ -370,14 +395,14 @@ fn walk<'a>(
         };
         for (to, extras) in edges.into_iter().flatten() {
             stack.push((*to, None));
-            stack.extend(extras.iter().map(|x| (*to, Some(x.as_str()))));
+            stack.extend(extras.iter().map(|&x| (*to, Some(x))));
         }
     }
 }
 
-fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
+fn to_package(raw: &RawPackage<'_>) -> Result<Package, LockfileError> {
     let invalid = |field, value: &str, reason| LockfileError::InvalidField {
-        package: raw.name.clone(),
+        package: raw.name.to_string(),
         field,
         value: value.to_owned(),
         reason,
@@ -388,7 +413,7 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
     }
     let mut package = Package {
         name: name.clone(),
-        version: raw.version.clone(),
+        version: raw.version.as_deref().map(str::to_owned),
         ..Package::default()
     };
     let purl = Purl::new("pypi", &name).version(raw.version.as_deref());
@@ -400,7 +425,7 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
             package.purl = Some(if index_base == PYPI_SIMPLE {
                 purl.to_string()
             } else {
-                purl.qualifier("repository_url", index.as_str()).to_string()
+                purl.qualifier("repository_url", &**index).to_string()
             });
             "registry"
         }
@@ -435,7 +460,7 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
     for marker in &raw.resolution_markers {
         package
             .properties
-            .push(("supply:uv:resolution-marker".into(), marker.clone()));
+            .push(("supply:uv:resolution-marker".into(), marker.to_string()));
     }
 
     let artifacts = raw
@@ -454,8 +479,8 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
             .url
             .as_deref()
             .map(super::graph::strip_credentials)
-            .or_else(|| artifact.path.clone())
-            .or_else(|| artifact.filename.clone())
+            .or_else(|| artifact.path.as_deref().map(str::to_owned))
+            .or_else(|| artifact.filename.as_deref().map(str::to_owned))
             .or_else(|| direct_url.clone());
         if let Some(url) = location {
             package
@@ -466,8 +491,8 @@ fn to_package(raw: &RawPackage) -> Result<Package, LockfileError> {
     Ok(package)
 }
 
-impl RawSource {
-    fn fields(&self) -> [&Option<String>; 7] {
+impl RawSource<'_> {
+    fn fields(&self) -> [&Option<Text<'_>>; 7] {
         [
             &self.registry,
             &self.git,
@@ -516,10 +541,10 @@ fn parse_hash(text: &str) -> Option<Hash> {
 }
 
 fn resolve(
-    packages: &[RawPackage],
+    packages: &[RawPackage<'_>],
     by_name: &HashMap<String, Vec<usize>>,
-    from: &RawPackage,
-    dependency: &RawDependency,
+    from: &RawPackage<'_>,
+    dependency: &RawDependency<'_>,
 ) -> Result<usize, LockfileError> {
     let candidates: Vec<usize> = by_name
         .get(&normalize_pypi_name(&dependency.name))
@@ -535,7 +560,7 @@ fn resolve(
         })
         .collect();
     let describe = || {
-        let mut text = dependency.name.clone();
+        let mut text = dependency.name.to_string();
         if let Some(version) = &dependency.version {
             text = format!("{text} {version}");
         }
@@ -544,11 +569,11 @@ fn resolve(
     match candidates.as_slice() {
         [only] => Ok(*only),
         [] => Err(LockfileError::DanglingDependency {
-            from: from.name.clone(),
+            from: from.name.to_string(),
             dependency: describe(),
         }),
         _ => Err(LockfileError::AmbiguousDependency {
-            from: from.name.clone(),
+            from: from.name.to_string(),
             dependency: describe(),
         }),
     }

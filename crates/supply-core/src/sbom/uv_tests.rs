@@ -234,7 +234,7 @@ fn large_lockfile_split_inside_a_character() {
 
 #[test]
 fn real_lockfiles_take_the_fast_toml_reader() {
-    crate::sbom::toml_fast::assert_fixtures_take_fast_path::<RawLock>(
+    crate::sbom::toml_fast::assert_fixtures_take_fast_path(
         "uv",
         &[
             "git/uv.lock",
@@ -243,5 +243,6 @@ fn real_lockfiles_take_the_fast_toml_reader() {
             "virtual/uv.lock",
             "workspace/uv.lock",
         ],
+        |text| crate::sbom::toml_fast::from_str::<RawLock<'_>>(text).is_some(),
     );
 }
