@@ -37,9 +37,9 @@ impl<V, K: AsRef<str>> UniqueMap<V, K> {
     }
 }
 
-/// A JSON or TOML string borrowed from the document when it holds no escape (nearly all do), copied
-/// otherwise: a large package-lock.json holds some 50,000 strings, and copying each was a
-/// third of its parse.
+/// A JSON or TOML string borrowed from the document when it holds no escape (nearly all do),
+/// copied otherwise: a large package-lock.json holds some 50,000 strings, and copying each was
+/// a third of its parse.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
 

@@ -455,7 +455,7 @@ fn to_package(
                 package.local = Some(url.clone());
             }
             for file in &files {
-                if files.len() == 1 || *file.file == *file_name(&url) {
+                if files.len() == 1 || file.file == file_name(&url) {
                     push_file(&mut package, raw, file, url.clone())?;
                 } else {
                     warnings.push(format!("file `{}` of `{}` is not the one its {kind} source names; its hash is left out", file.file, raw.name));

@@ -113,7 +113,7 @@ struct RawArtifact<'a> {
 }
 
 /// A resolved edge: target index and the extras of the target it activates.
-type Edge<'r> = (usize, Vec<&'r str>);
+type Edge<'r> = (usize, &'r [Text<'r>]);
 
 struct Resolved<'r> {
     dependencies: Vec<Edge<'r>>,
@@ -155,7 +155,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
                     if let Some(marker) = &dep.marker {
                         incoming_markers[to].insert(&**marker);
                     }
-                    Ok((to, dep.extra.iter().map(|x| &**x).collect()))
+                    Ok((to, dep.extra.as_slice()))
                 })
                 .collect()
         });
@@ -216,7 +216,7 @@ pub(crate) fn parse(text: &str) -> Result<DepGraph, LockfileError> {
                 .into_iter()
                 .flatten()
         })
-        .map(|&i| (i, Vec::new()))
+        .map(|&i| (i, &[][..]))
         .collect();
     assign_scopes(&mut graph, &resolved, &workspace, manifest_groups);
     // The SBOM's root is the project at `.` when there is one; members it does not reach stand
@@ -361,7 +361,7 @@ fn assign_scopes(
         .flat_map(|&r| &resolved[r].groups)
         .chain(&manifest_groups)
         .flat_map(|(to, extras)| {
-            std::iter::once((*to, None)).chain(extras.iter().map(|&x| (*to, Some(x))))
+            std::iter::once((*to, None)).chain(extras.iter().map(|x| (*to, Some(&**x))))
         })
         .collect();
     walk(resolved, groups, &mut seen, &mut reached);
@@ -395,7 +395,7 @@ fn walk<'a>(
         };
         for (to, extras) in edges.into_iter().flatten() {
             stack.push((*to, None));
-            stack.extend(extras.iter().map(|&x| (*to, Some(x))));
+            stack.extend(extras.iter().map(|x| (*to, Some(&**x))));
         }
     }
 }
