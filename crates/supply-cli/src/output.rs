@@ -18,7 +18,7 @@ use supply_core::keyless::KeylessError;
 use supply_core::keys::KeyError;
 use supply_core::keys::files::KeyFileError;
 use supply_core::oci::{ReferenceError, RegistryError};
-use supply_core::sbom::{LockfileError, SbomError, ValidateError};
+use supply_core::sbom::{Bom, LockfileError, SbomError, ValidateError};
 use supply_core::sign::SignError;
 use supply_core::sigstore::TrustRootError;
 use supply_core::sigstore::tuf::TufError;
@@ -41,6 +41,14 @@ pub(crate) fn write_document(path: Option<&Path>, text: &str) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+/// An SBOM to `path` (streamed into the file, never all in memory) or to standard output.
+pub(crate) fn write_bom(path: Option<&Path>, bom: &Bom) -> anyhow::Result<()> {
+    match path {
+        Some(path) => Ok(fsio::write_atomic_with(path, |file| bom.write_json(file))?),
+        None => write_document(None, bom.json()),
+    }
 }
 
 /// A verdict: JSON on standard output (exactly the library's model), or for people a summary

@@ -132,6 +132,15 @@ pub fn read_text_bounded(path: &Path, limit: u64) -> Result<String, FileError> {
 /// sync of a multi-megabyte SBOM costs more than making it (key files, which must survive a
 /// crash, are synced by their own writer).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] for content that `write` produces into the new file (which it may seek
+/// in), so that it need not be in memory first.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     let write_error = |source| FileError::Write {
         path: path.to_path_buf(),
         source,
@@ -141,7 +150,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-    temp.write_all(bytes).map_err(write_error)?;
+    write(temp.as_file_mut()).map_err(write_error)?;
     temp.persist(path).map_err(|e| write_error(e.error))?;
     Ok(())
 }

@@ -40,7 +40,7 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitStatus> {
     for warning in &generated.warnings {
         let _ = writeln!(stderr, "warning: {warning}");
     }
-    output::write_document(args.output.as_deref(), generated.bom.json())?;
+    output::write_bom(args.output.as_deref(), &generated.bom)?;
     if let Some(path) = &args.output {
         crate::github::outputs(&[("sbom-path", path.display().to_string())])?;
     }

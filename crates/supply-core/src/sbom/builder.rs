@@ -15,13 +15,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::cyclonedx::{
-    self, Bom, Component, Dependency, HashValue, Lifecycle, Metadata, Property, Tools,
+    self, Bom, Component, Dependency, Document, HashValue, Lifecycle, Metadata, Property, Tools,
 };
 use super::discover::Subject;
 use super::graph::{DepGraph, ExternalReference, Hash, ReferenceKind, Scope};
+use super::render;
 use super::time::Timestamp;
 
 /// CycloneDX specification versions we emit.
@@ -110,8 +109,6 @@ impl Entry {
         sort_unique(&mut self.depends_on);
     }
 }
-
-const ZERO_SERIAL: &str = "urn:uuid:00000000-0000-0000-0000-000000000000";
 
 /// The ref of the synthetic root that stands for the whole input when it has several roots.
 const SYNTHETIC_ROOT: &str = "supply:root";
@@ -296,14 +293,14 @@ impl Builder {
         }
         properties.sort_by(|a, b| (&a.name, &a.value).cmp(&(&b.name, &b.value)));
 
-        let mut bom = Bom {
+        Bom::new(Document {
             schema: match spec {
                 SpecVersion::V1_5 => "http://cyclonedx.org/schema/bom-1.5.schema.json",
                 SpecVersion::V1_6 => "http://cyclonedx.org/schema/bom-1.6.schema.json",
             },
             bom_format: "CycloneDX",
             spec_version: spec.as_str(),
-            serial_number: None,
+            serial_number: render::ZERO_SERIAL,
             version: 1,
             metadata: Metadata {
                 timestamp: self.options.timestamp.map(Timestamp::to_rfc3339),
@@ -316,19 +313,7 @@ impl Builder {
             },
             components,
             dependencies,
-            rendered: String::new(),
-        };
-        // Render once: hash the document with a zero serial, then put the serial in place
-        // (same length, and the first occurrence is the serialNumber field at the top).
-        bom.serial_number = Some(ZERO_SERIAL.to_owned());
-        let mut text = bom.render();
-        let serial = content_uuid(text.as_bytes());
-        if let Some(at) = text.find(ZERO_SERIAL) {
-            text.replace_range(at..at + ZERO_SERIAL.len(), &serial);
-        }
-        bom.serial_number = Some(serial);
-        bom.rendered = text;
-        bom
+        })
     }
 }
 
@@ -407,25 +392,6 @@ fn tool_component() -> Component {
         external_references: Vec::new(),
         properties: Vec::new(),
     }
-}
-
-/// A UUID (version 8, RFC 9562 "custom") from the SHA-256 of the content: the same document
-/// always gets the same serial, a different one a different serial.
-fn content_uuid(content: &[u8]) -> String {
-    let digest = Sha256::digest(content);
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 #[cfg(test)]

@@ -6,57 +6,80 @@
 //! is the reference that [`super::render`], which writes the bytes, is tested against.
 
 use std::collections::HashMap;
+use std::io::{Seek, Write};
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-/// A CycloneDX document, ready to serialize.
+/// A CycloneDX document. Its bytes are made when first asked for ([`Bom::json`]) or written
+/// straight to a file ([`Bom::write_json`]); either way they are the same, serial number
+/// included (a hash of the document).
+#[derive(Clone, Debug)]
+pub struct Bom {
+    pub(crate) document: Document,
+    rendered: OnceLock<String>,
+}
+
+/// The document's model, in the specification's field order. The serial number is always the
+/// zero UUID here: the renderer puts the real one, a hash of the bytes, in its place.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Bom {
+pub(crate) struct Document {
     #[serde(rename = "$schema")]
     pub(crate) schema: &'static str,
     pub(crate) bom_format: &'static str,
     pub(crate) spec_version: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) serial_number: Option<String>,
+    pub(crate) serial_number: &'static str,
     pub(crate) version: u32,
     pub(crate) metadata: Metadata,
     pub(crate) components: Vec<Component>,
     pub(crate) dependencies: Vec<Dependency>,
-    /// The document as rendered when it was built (the serial number is a hash of it).
-    #[serde(skip)]
-    pub(crate) rendered: String,
 }
 
 impl Bom {
+    pub(crate) fn new(document: Document) -> Self {
+        Self {
+            document,
+            rendered: OnceLock::new(),
+        }
+    }
+
     /// Pretty JSON (two-space indent, `\n` line ends, trailing newline): the canonical output.
     pub fn to_json(&self) -> String {
-        self.rendered.clone()
+        self.json().to_owned()
     }
 
-    /// The canonical output, borrowed.
+    /// The canonical output, borrowed; rendered on the first call.
     pub fn json(&self) -> &str {
-        &self.rendered
+        self.rendered
+            .get_or_init(|| super::render::to_string(&self.document))
     }
 
-    pub(crate) fn render(&self) -> String {
-        // Sized up front: growing a multi-megabyte buffer by doubling copies it again and
-        // again. Untouched capacity costs no memory until written.
-        let estimate = 4096 + 768 * self.components.len() + 96 * self.edge_count();
-        let mut bytes = super::render::bom(self, estimate);
-        bytes.push(b'\n');
-        // Only whole strings and ASCII are written: UTF-8.
-        String::from_utf8(bytes).unwrap_or_default()
+    /// Writes the canonical output to `out` from its current position, the same bytes as
+    /// [`Bom::json`]. Unless they were rendered already, they go out in pieces and are never
+    /// all in memory (a large lockfile's document is megabytes, and fresh memory is most of
+    /// the cost of writing it); the serial number is written over its placeholder at the end,
+    /// hence `Seek`.
+    pub fn write_json<W: Write + Seek>(&self, out: &mut W) -> std::io::Result<()> {
+        match self.rendered.get() {
+            Some(text) => out.write_all(text.as_bytes()),
+            None => super::render::write(&self.document, out),
+        }
     }
 
     /// Number of components, not counting `metadata.component`.
     pub fn component_count(&self) -> usize {
-        self.components.len()
+        self.document.components.len()
     }
 
     /// Number of dependency edges (`dependsOn` entries over all nodes).
     pub fn edge_count(&self) -> usize {
+        self.document.edge_count()
+    }
+}
+
+impl Document {
+    pub(crate) fn edge_count(&self) -> usize {
         self.dependencies.iter().map(|d| d.depends_on.len()).sum()
     }
 }

@@ -207,6 +207,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Value::Table(table));
         }
+        table.entries.reserve_exact(self.pairs_ahead());
         loop {
             self.skip_ws();
             let key = self.key()?;
@@ -225,6 +226,23 @@ impl<'a> Parser<'a> {
                 _ => return Err(Decline),
             }
         }
+    }
+
+    /// How many pairs the inline table starting here may hold, for its first allocation: the
+    /// `=` signs up to the line end (an inline table is one line), so never too few unless the
+    /// line is long. Thousands of `{file = …, hash = …}` tables each took room for four pairs
+    /// (a first `push` reserves four) and a five-pair one twice the room it needed; shrinking
+    /// them once closed cost more in copies than it saved.
+    fn pairs_ahead(&self) -> usize {
+        const LOOK: usize = 1024;
+        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+        let line = rest.get(..LOOK).unwrap_or(rest);
+        let line = line
+            .iter()
+            .position(|&b| b == b'\n')
+            .and_then(|end| line.get(..end))
+            .unwrap_or(line);
+        line.iter().filter(|&&b| b == b'=').count().clamp(1, 16)
     }
 
     /// A one-line `"…"` string; `"""` (multi-line) declines.

@@ -191,6 +191,30 @@ fn values_stay_small() {
 }
 
 #[test]
+fn inline_tables_get_room_for_the_pairs_on_their_line() {
+    let text = concat!(
+        "files = [\n",
+        "  {file = \"a-1.0.tar.gz\", hash = \"sha256:00\"},\n",
+        "  { name = \"b\", hashes = { sha256 = \"11\" } },\n",
+        "]\n",
+    );
+    assert!(agrees(text));
+    let root = parse(text).unwrap();
+    let Some((_, Value::Array { items, .. })) = root.entries.first() else {
+        panic!("an array");
+    };
+    let capacities: Vec<usize> = items
+        .iter()
+        .map(|item| match item {
+            Value::Table(table) => table.entries.capacity(),
+            _ => 0,
+        })
+        .collect();
+    // Two pairs on the first line; the second counts its nested table's pair too.
+    assert_eq!(capacities, [2, 3]);
+}
+
+#[test]
 fn serde_reads_what_toml_reads() {
     #[derive(Debug, PartialEq, serde::Deserialize)]
     struct Doc {
