@@ -127,6 +127,8 @@ pub(crate) fn parse(text: &str) -> Read<Table<'_>> {
         text,
         pos: 0,
         depth: 0,
+        items: Vec::new(),
+        pairs: Vec::new(),
     };
     let mut root = Table::new(Origin::Header);
     // The table the current section's pairs go to: a header's path, and whether it was `[[…]]`.

@@ -11,6 +11,13 @@ pub(super) struct Parser<'a> {
     pub(super) pos: usize,
     /// Arrays and inline tables open around the current value.
     pub(super) depth: usize,
+    /// The items of the arrays open around the current value, innermost last; an array's
+    /// vector is made once it is closed, with exactly the room it needs. Thousands of small
+    /// arrays and inline tables each took room for four (a first `push` reserves four) and a
+    /// five-item one for eight; shrinking each once closed cost more in copies than it saved.
+    pub(super) items: Vec<Value<'a>>,
+    /// The same for the pairs of the inline tables open around the current value.
+    pub(super) pairs: Vec<(Cow<'a, str>, Value<'a>)>,
 }
 
 /// Deeper nesting declines (the reader recurses; `toml` has its own limit and error).
@@ -174,14 +181,15 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> Read<Value<'a>> {
         self.expect(b'[')?;
-        let mut items = Vec::new();
+        let start = self.items.len();
         loop {
             self.skip_blank()?;
             if self.peek() == Some(b']') {
                 self.pos += 1;
                 break;
             }
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_blank()?;
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -193,7 +201,7 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Value::Array {
-            items,
+            items: self.items.drain(start..).collect(),
             tables: false,
         })
     }
@@ -207,7 +215,10 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Value::Table(table));
         }
-        table.entries.reserve_exact(self.pairs_ahead());
+        // Pairs wait in `self.pairs` (see there) unless the table grows large, when it takes
+        // them and its key index finds duplicates from then on.
+        let start = self.pairs.len();
+        let mut large = false;
         loop {
             self.skip_ws();
             let key = self.key()?;
@@ -215,34 +226,32 @@ impl<'a> Parser<'a> {
             self.expect(b'=')?; // a `.` here (a dotted key) declines too
             self.skip_ws();
             let value = self.value()?;
-            table.insert(key, value)?;
+            if large {
+                table.insert(key, value)?;
+            } else {
+                let open = self.pairs.get(start..).unwrap_or_default();
+                if open.iter().any(|(k, _)| *k == key) {
+                    return Err(Decline);
+                }
+                self.pairs.push((key, value));
+                if self.pairs.len() - start >= super::SCAN_LIMIT {
+                    table.entries = self.pairs.drain(start..).collect();
+                    large = true;
+                }
+            }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    if !large {
+                        table.entries = self.pairs.drain(start..).collect();
+                    }
                     return Ok(Value::Table(table));
                 }
                 _ => return Err(Decline),
             }
         }
-    }
-
-    /// How many pairs the inline table starting here may hold, for its first allocation: the
-    /// `=` signs up to the line end (an inline table is one line), so never too few unless the
-    /// line is long. Thousands of `{file = …, hash = …}` tables each took room for four pairs
-    /// (a first `push` reserves four) and a five-pair one twice the room it needed; shrinking
-    /// them once closed cost more in copies than it saved.
-    fn pairs_ahead(&self) -> usize {
-        const LOOK: usize = 1024;
-        let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
-        let line = rest.get(..LOOK).unwrap_or(rest);
-        let line = line
-            .iter()
-            .position(|&b| b == b'\n')
-            .and_then(|end| line.get(..end))
-            .unwrap_or(line);
-        line.iter().filter(|&&b| b == b'=').count().clamp(1, 16)
     }
 
     /// A one-line `"…"` string; `"""` (multi-line) declines.

@@ -177,6 +177,14 @@ fn large_tables_still_find_duplicates() {
     assert!(agrees(&text));
     text.push_str("k42 = 0\n");
     assert!(parse(&text).is_err());
+
+    let pairs: Vec<String> = (0..100).map(|i| format!("k{i} = {i}")).collect();
+    let inline = format!("t = {{ {} }}\n", pairs.join(", "));
+    assert!(agrees(&inline));
+    for duplicate in ["k3 = 0", "k42 = 0", "k99 = 0"] {
+        let text = format!("t = {{ {}, {duplicate} }}\n", pairs.join(", "));
+        assert!(parse(&text).is_err(), "{duplicate}");
+    }
 }
 
 #[test]
@@ -191,27 +199,34 @@ fn values_stay_small() {
 }
 
 #[test]
-fn inline_tables_get_room_for_the_pairs_on_their_line() {
+fn arrays_and_inline_tables_get_exactly_the_room_they_need() {
     let text = concat!(
         "files = [\n",
         "  {file = \"a-1.0.tar.gz\", hash = \"sha256:00\"},\n",
-        "  { name = \"b\", hashes = { sha256 = \"11\" } },\n",
+        "  { name = \"b\", hashes = { sha256 = \"11\" }, size = 3 },\n",
+        "  [1, [2, 3, 4], 5, 6, 7],\n",
         "]\n",
     );
     assert!(agrees(text));
     let root = parse(text).unwrap();
-    let Some((_, Value::Array { items, .. })) = root.entries.first() else {
-        panic!("an array");
-    };
-    let capacities: Vec<usize> = items
-        .iter()
-        .map(|item| match item {
-            Value::Table(table) => table.entries.capacity(),
-            _ => 0,
-        })
-        .collect();
-    // Two pairs on the first line; the second counts its nested table's pair too.
-    assert_eq!(capacities, [2, 3]);
+    fn capacities(value: &Value<'_>, out: &mut Vec<usize>) {
+        match value {
+            Value::Array { items, .. } => {
+                out.push(items.capacity());
+                items.iter().for_each(|item| capacities(item, out));
+            }
+            Value::Table(table) => {
+                out.push(table.entries.capacity());
+                table.entries.iter().for_each(|(_, v)| capacities(v, out));
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    let (_, files) = root.entries.first().unwrap();
+    capacities(files, &mut found);
+    // `files`, its two tables (the second's nested one), the array in an array.
+    assert_eq!(found, [3, 2, 3, 1, 5, 3]);
 }
 
 #[test]
