@@ -99,21 +99,29 @@ impl<'a> Table<'a> {
 
     /// Adds a key that must not be there yet.
     fn insert(&mut self, key: Cow<'a, str>, value: Value<'a>) -> Read<()> {
-        if self.entries.len() < SCAN_LIMIT {
-            if self.position(&key).is_some() {
-                return Err(Decline);
-            }
-        } else {
-            let index = self.index.get_or_insert_with(|| {
-                Box::new(self.entries.iter().map(|(k, _)| key_hash(k)).collect())
-            });
-            if !index.insert(key_hash(&key)) {
-                return Err(Decline);
-            }
-        }
+        check_new_key(&self.entries, &mut self.index, &key)?;
         self.entries.push((key, value));
         Ok(())
     }
+}
+
+/// Declines when `key` is among `entries` already: a scan while they are few, then a hash index
+/// of their keys, made once and kept in `index`. `entries` are a table's, or the pairs of an
+/// inline table still being read (`parser::Parser::pairs`).
+#[expect(clippy::box_collection, reason = "as `Table::index`")]
+fn check_new_key(
+    entries: &[(Cow<'_, str>, Value<'_>)],
+    index: &mut Option<Box<HashSet<u64>>>,
+    key: &str,
+) -> Read<()> {
+    let new = if entries.len() < SCAN_LIMIT {
+        !entries.iter().any(|(k, _)| k == key)
+    } else {
+        index
+            .get_or_insert_with(|| Box::new(entries.iter().map(|(k, _)| key_hash(k)).collect()))
+            .insert(key_hash(key))
+    };
+    if new { Ok(()) } else { Err(Decline) }
 }
 
 fn key_hash(key: &str) -> u64 {

@@ -215,10 +215,9 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             return Ok(Value::Table(table));
         }
-        // Pairs wait in `self.pairs` (see there) unless the table grows large, when it takes
-        // them and its key index finds duplicates from then on.
+        // The pairs wait in `self.pairs` (see there) until the table is closed.
         let start = self.pairs.len();
-        let mut large = false;
+        let mut index = None;
         loop {
             self.skip_ws();
             let key = self.key()?;
@@ -226,27 +225,16 @@ impl<'a> Parser<'a> {
             self.expect(b'=')?; // a `.` here (a dotted key) declines too
             self.skip_ws();
             let value = self.value()?;
-            if large {
-                table.insert(key, value)?;
-            } else {
-                let open = self.pairs.get(start..).unwrap_or_default();
-                if open.iter().any(|(k, _)| *k == key) {
-                    return Err(Decline);
-                }
-                self.pairs.push((key, value));
-                if self.pairs.len() - start >= super::SCAN_LIMIT {
-                    table.entries = self.pairs.drain(start..).collect();
-                    large = true;
-                }
-            }
+            let open = self.pairs.get(start..).unwrap_or_default();
+            super::check_new_key(open, &mut index, &key)?;
+            self.pairs.push((key, value));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    if !large {
-                        table.entries = self.pairs.drain(start..).collect();
-                    }
+                    table.entries = self.pairs.drain(start..).collect();
+                    table.index = index;
                     return Ok(Value::Table(table));
                 }
                 _ => return Err(Decline),
