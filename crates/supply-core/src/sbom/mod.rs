@@ -17,6 +17,7 @@ mod cyclonedx;
 mod de;
 pub mod discover;
 mod graph;
+mod hash_behind;
 mod npm;
 mod npm_v1;
 mod pnpm;

@@ -9,9 +9,10 @@
 //! nearly always. A test renders every fixture's document both ways and compares the bytes.
 //!
 //! To a file the document is streamed: handed over in pieces of 64 KiB between the members of
-//! a list and hashed as it goes, the serial number's placeholder overwritten once the hash is
-//! known. A whole document in memory was 3 MB (Poetry) to 5 MB (npm) of fresh pages, each
-//! costing a few µs on a VM, for bytes that only pass through.
+//! a list and hashed as it goes (on a second thread, `super::hash_behind`), the serial
+//! number's placeholder overwritten once the hash is known. A whole document in memory was
+//! 3 MB (Poetry) to 5 MB (npm) of fresh pages, each costing a few µs on a VM, for bytes that
+//! only pass through.
 
 use std::io::{self, Seek, SeekFrom, Write};
 
@@ -47,18 +48,16 @@ pub(super) fn to_string(document: &Document) -> String {
 /// serial number goes over its placeholder once the hash is known.
 pub(super) fn write<W: Write + Seek>(document: &Document, out: &mut W) -> io::Result<()> {
     let start = out.stream_position()?;
-    let mut hasher = Sha256::new();
-    let serial_at = {
+    let (serial_at, digest) = super::hash_behind::sha256_of(|hash| {
         let mut sink = |bytes: &[u8]| {
-            hasher.update(bytes);
+            hash(bytes);
             out.write_all(bytes)
         };
         let mut writer = Out::new(Vec::with_capacity(2 * CHUNK), Some(&mut sink));
         let serial_at = self::document(&mut writer, document);
-        writer.finish()?;
-        serial_at
-    };
-    let serial = content_uuid(hasher.finalize().into());
+        writer.finish().map(|()| serial_at)
+    })?;
+    let serial = content_uuid(digest);
     let end = out.stream_position()?;
     let offset = u64::try_from(serial_at).map_err(io::Error::other)?;
     out.seek(SeekFrom::Start(start + offset))?;
