@@ -60,7 +60,7 @@ impl Bom {
     /// all in memory (a large lockfile's document is megabytes, and fresh memory is most of
     /// the cost of writing it); the serial number is written over its placeholder at the end,
     /// hence `Seek`.
-    pub fn write_json<W: Write + Seek>(&self, out: &mut W) -> std::io::Result<()> {
+    pub fn write_json<W: Write + Seek + Send>(&self, out: &mut W) -> std::io::Result<()> {
         match self.rendered.get() {
             Some(text) => out.write_all(text.as_bytes()),
             None => super::render::write(&self.document, out),

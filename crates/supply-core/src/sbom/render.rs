@@ -9,7 +9,7 @@
 //! nearly always. A test renders every fixture's document both ways and compares the bytes.
 //!
 //! To a file the document is streamed: handed over in pieces of 64 KiB between the members of
-//! a list and hashed as it goes (on a second thread, `super::hash_behind`), the serial
+//! a list, written and hashed on a second thread (`super::hash_behind`), the serial
 //! number's placeholder overwritten once the hash is known. A whole document in memory was
 //! 3 MB (Poetry) to 5 MB (npm) of fresh pages, each costing a few µs on a VM, for bytes that
 //! only pass through.
@@ -46,14 +46,10 @@ pub(super) fn to_string(document: &Document) -> String {
 
 /// The same bytes as [`to_string`], written to `out` in pieces while they are hashed; the
 /// serial number goes over its placeholder once the hash is known.
-pub(super) fn write<W: Write + Seek>(document: &Document, out: &mut W) -> io::Result<()> {
+pub(super) fn write<W: Write + Seek + Send>(document: &Document, out: &mut W) -> io::Result<()> {
     let start = out.stream_position()?;
-    let (serial_at, digest) = super::hash_behind::sha256_of(|hash| {
-        let mut sink = |bytes: &[u8]| {
-            hash(bytes);
-            out.write_all(bytes)
-        };
-        let mut writer = Out::new(Vec::with_capacity(2 * CHUNK), Some(&mut sink));
+    let (serial_at, digest) = super::hash_behind::write_hashed(out, |sink| {
+        let mut writer = Out::new(Vec::with_capacity(2 * CHUNK), Some(sink));
         let serial_at = self::document(&mut writer, document);
         writer.finish().map(|()| serial_at)
     })?;
