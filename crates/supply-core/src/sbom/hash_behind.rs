@@ -147,15 +147,19 @@ mod tests {
         }
     }
 
+    fn small_disk() -> Full {
+        Full {
+            written: Vec::new(),
+            room: 10_000,
+            tries_after_failure: 0,
+        }
+    }
+
     #[test]
     fn a_failed_write_stops_the_stream_and_its_error_is_returned_either_way() {
         let pieces = pieces();
         let mut handed = 0;
-        let mut full = Full {
-            written: Vec::new(),
-            room: 10_000,
-            tries_after_failure: 0,
-        };
+        let mut full = small_disk();
         let error = write_hashed(&mut full, |hand| {
             for piece in &pieces {
                 handed += 1;
@@ -173,11 +177,7 @@ mod tests {
         // The producer learns of it within the pieces in flight.
         assert!(handed < 10 + IN_FLIGHT + 3, "{handed}");
 
-        let mut full = Full {
-            written: Vec::new(),
-            room: 10_000,
-            tries_after_failure: 0,
-        };
+        let mut full = small_disk();
         let error = in_place(&mut full, |hand| {
             for piece in &pieces {
                 hand(piece)?;
