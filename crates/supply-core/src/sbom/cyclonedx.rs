@@ -279,6 +279,18 @@ fn is_plain_url(url: &str) -> bool {
 /// query.
 fn path_and_query(tail: &str) -> bool {
     let bytes = tail.as_bytes();
+    let kept = |b: &u8| PATH_AND_QUERY[usize::from(*b)];
+    // Nearly every URL has no `%` at all: tested 16 bytes at a time without a branch per byte
+    // (the branch per byte was most of the check's 3% of a Poetry run).
+    let chunks = bytes.chunks_exact(16);
+    let tail_kept = chunks.remainder().iter().all(kept);
+    if tail_kept
+        && chunks
+            .into_iter()
+            .all(|c| c.iter().fold(true, |all, b| all & kept(b)))
+    {
+        return true;
+    }
     bytes.iter().enumerate().all(|(i, &b)| {
         PATH_AND_QUERY[usize::from(b)]
             || (b == b'%'
