@@ -23,7 +23,7 @@ pub(super) fn write_hashed<W: Write + Send, R>(
     out: &mut W,
     produce: impl FnOnce(&mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<R>,
 ) -> io::Result<(R, [u8; 32])> {
-    let mut produce = Some(produce);
+    // `Err(produce)`: no second thread, `produce` not run yet.
     let threaded = std::thread::scope(|scope| {
         let (to_writer, pieces) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
@@ -41,8 +41,9 @@ pub(super) fn write_hashed<W: Write + Send, R>(
                 }
                 Ok(<[u8; 32]>::from(hasher.finalize()))
             });
-        let writer = writer.ok()?;
-        let produce = produce.take()?;
+        let Ok(writer) = writer else {
+            return Err(produce);
+        };
         let stopped = || io::Error::other("the thread writing the document stopped");
         let result = produce(&mut |piece| {
             let mut buf = recycled.try_recv().unwrap_or_default();
@@ -52,16 +53,15 @@ pub(super) fn write_hashed<W: Write + Send, R>(
         });
         drop(to_writer);
         // The writer's error first: the producer's is then only that the writer stopped.
-        Some(match writer.join() {
+        Ok(match writer.join() {
             Ok(Ok(digest)) => result.map(|result| (result, digest)),
             Ok(Err(error)) => Err(error),
             Err(_) => Err(stopped()),
         })
     });
-    match (threaded, produce) {
-        (Some(done), _) => done,
-        (None, Some(produce)) => in_place(out, produce),
-        (None, None) => Err(io::Error::other("the document was not produced")),
+    match threaded {
+        Ok(done) => done,
+        Err(produce) => in_place(out, produce),
     }
 }
 
