@@ -26,6 +26,7 @@ pub mod admission;
 pub mod attach;
 pub mod attest;
 pub mod blocking;
+mod byte_set;
 pub mod digest;
 pub mod error;
 pub mod fsio;

@@ -7,6 +7,8 @@
 
 use std::fmt::{self, Write};
 
+use crate::byte_set::{self, ByteSet};
+
 /// A package URL under construction.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Purl {
@@ -225,16 +227,7 @@ fn write_encoded(f: &mut impl Write, text: &str) -> fmt::Result {
 }
 
 /// The bytes a purl component keeps as written: `A-Z a-z 0-9 . - _ ~ :`.
-const PURL_SAFE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':');
-        byte += 1;
-    }
-    table
-};
+const PURL_SAFE: ByteSet = byte_set::alphanumeric_and(b".-_~:");
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
+use crate::byte_set::{self, ByteSet};
+
 /// A CycloneDX document. Its bytes are made when first asked for ([`Bom::json`]) or written
 /// straight to a file ([`Bom::write_json`]); either way they are the same, serial number
 /// included (a hash of the document).
@@ -301,22 +303,7 @@ fn path_and_query(tail: &str) -> bool {
 
 /// The bytes [`path_and_query`] takes as they are, as a table: searching the list of
 /// punctuation for every byte of every wheel URL was most of this check's time.
-const PATH_AND_QUERY: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric();
-        byte += 1;
-    }
-    let punctuation = b"-._~!$&'()*+,;=:@/?";
-    let mut i = 0;
-    while i < punctuation.len() {
-        table[punctuation[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
+const PATH_AND_QUERY: ByteSet = byte_set::alphanumeric_and(b"-._~!$&'()*+,;=:@/?");
 
 /// Percent-encodes every byte `keep` refuses, leaving existing `%XX` escapes as they are.
 fn escape(text: &str, keep: impl Fn(u8) -> bool) -> String {

@@ -16,6 +16,7 @@
 use std::collections::HashSet;
 
 use super::LockfileError;
+use crate::byte_set::{self, ByteSet};
 
 /// Deepest nesting of collections we accept.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -546,23 +547,11 @@ impl Parser<'_> {
     }
 }
 
-/// Bytes a scan must stop at; see [`Parser::skip_to`].
-type ByteSet = [bool; 256];
-
-const fn byte_set(bytes: &[u8]) -> ByteSet {
-    let mut set = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        set[bytes[i] as usize] = true;
-        i += 1;
-    }
-    set
-}
-
-const PLAIN_BLOCK: ByteSet = byte_set(b":#\r\n");
-const PLAIN_FLOW: ByteSet = byte_set(b",[]{}:#\r\n");
-const SINGLE_QUOTED: ByteSet = byte_set(b"'\r\n");
-const DOUBLE_QUOTED: ByteSet = byte_set(b"\"\\\r\n");
+// Bytes a scan must stop at; see [`Parser::skip_to`].
+const PLAIN_BLOCK: ByteSet = byte_set::of(b":#\r\n");
+const PLAIN_FLOW: ByteSet = byte_set::of(b",[]{}:#\r\n");
+const SINGLE_QUOTED: ByteSet = byte_set::of(b"'\r\n");
+const DOUBLE_QUOTED: ByteSet = byte_set::of(b"\"\\\r\n");
 
 fn is_blank(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
