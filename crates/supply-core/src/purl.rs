@@ -140,24 +140,6 @@ fn pairs<'q>(
 
 /// Normalizes a Python distribution name as PEP 503 does (lower case, runs of `-_.` → `-`).
 pub fn normalize_pypi_name(name: &str) -> String {
-    if name.is_ascii() {
-        // Every real package name: a byte at a time, without the Unicode case tables.
-        let mut out = Vec::with_capacity(name.len());
-        let mut in_separator_run = false;
-        for byte in name.bytes() {
-            if matches!(byte, b'-' | b'_' | b'.') {
-                if !in_separator_run {
-                    out.push(b'-');
-                }
-                in_separator_run = true;
-            } else {
-                out.push(byte.to_ascii_lowercase());
-                in_separator_run = false;
-            }
-        }
-        // ASCII in, ASCII out.
-        return String::from_utf8(out).unwrap_or_default();
-    }
     let mut out = String::with_capacity(name.len());
     let mut in_separator_run = false;
     for c in name.chars() {
@@ -167,7 +149,12 @@ pub fn normalize_pypi_name(name: &str) -> String {
             }
             in_separator_run = true;
         } else {
-            out.extend(c.to_lowercase());
+            // Every real package name is ASCII: no trip through the Unicode case tables.
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
             in_separator_run = false;
         }
     }
