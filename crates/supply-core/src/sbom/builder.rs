@@ -12,7 +12,7 @@
 //! the lockfile's own directory), else by the fallback name given to [`Builder::build`]. Never
 //! by a folder name, which would make the SBOM depend on where the project was cloned.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::cyclonedx::{
@@ -67,10 +67,14 @@ pub struct BuildOptions {
 #[derive(Debug)]
 pub struct Builder {
     options: BuildOptions,
-    /// Keyed by bom-ref; refs are shared (`Arc`) between entries, edges and roots, because a
-    /// large npm lockfile has tens of thousands of edges and a copy per edge was a tenth of the
-    /// run.
-    entries: BTreeMap<Arc<str>, Entry>,
+    /// One per bom-ref, in the order first seen, sorted by ref once in [`Builder::build`]; refs
+    /// are shared (`Arc`) between entries, edges and roots, because a large npm lockfile has
+    /// tens of thousands of edges and a copy per edge was a tenth of the run. A `BTreeMap`
+    /// here held each large entry in eleven-slot nodes (a megabyte of fresh memory for 5,000
+    /// npm packages) and compared long purls on every edge.
+    entries: Vec<(Arc<str>, Entry)>,
+    /// Bom-ref → position in `entries`.
+    slots: HashMap<Arc<str>, usize>,
     roots: BTreeSet<Arc<str>>,
     /// Roots that are the package in their lockfile's own directory.
     projects: BTreeSet<Arc<str>>,
@@ -118,7 +122,8 @@ impl Builder {
     pub fn new(options: BuildOptions) -> Self {
         Self {
             options,
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
+            slots: HashMap::new(),
             roots: BTreeSet::new(),
             projects: BTreeSet::new(),
             root_lockfiles: BTreeSet::new(),
@@ -161,8 +166,18 @@ impl Builder {
                 self.projects.insert(reference.clone());
             }
         }
+        self.entries.reserve(graph.packages.len());
+        self.slots.reserve(graph.packages.len());
+        let mut slot_of = Vec::with_capacity(graph.packages.len());
         for (i, (package, reference)) in graph.packages.into_iter().zip(&refs).enumerate() {
-            let entry = self.entries.entry(reference.clone()).or_default();
+            let slot = *self.slots.entry(reference.clone()).or_insert_with(|| {
+                self.entries.push((reference.clone(), Entry::default()));
+                self.entries.len() - 1
+            });
+            slot_of.push(slot);
+            let Some((_, entry)) = self.entries.get_mut(slot) else {
+                continue;
+            };
             entry.name = package.name;
             entry.group = package.group;
             entry.version = package.version;
@@ -178,19 +193,21 @@ impl Builder {
         // Indexes come from the parsers; one out of range is a parser bug, never a panic here.
         for (from, to) in graph.edges {
             if from != to
-                && let (Some(from), Some(to)) = (refs.get(from), refs.get(to))
-                && let Some(entry) = self.entries.get_mut(from)
+                && let (Some(&from), Some(to)) = (slot_of.get(from), refs.get(to))
+                && let Some((_, entry)) = self.entries.get_mut(from)
             {
                 entry.depends_on.push(to.clone());
             }
         }
         for root in graph.roots {
-            let Some(root) = refs.get(root) else { continue };
+            let (Some(&slot), Some(reference)) = (slot_of.get(root), refs.get(root)) else {
+                continue;
+            };
             // A root is the project itself, never a dev or optional dependency of it.
-            if let Some(entry) = self.entries.get_mut(root) {
+            if let Some((_, entry)) = self.entries.get_mut(slot) {
                 entry.scope = None;
             }
-            self.roots.insert(root.clone());
+            self.roots.insert(reference.clone());
         }
         self
     }
@@ -198,21 +215,30 @@ impl Builder {
     /// Builds the document; `fallback_name` names the synthetic root (when there are several
     /// roots) if neither the [`Subject`] nor the lockfiles do.
     pub fn build(mut self, fallback_name: &str) -> Bom {
-        for entry in self.entries.values_mut() {
+        for (_, entry) in &mut self.entries {
             entry.settle();
         }
         if self.options.exclude_dev {
+            let roots = &self.roots;
             self.entries
-                .retain(|r, e| e.scope != Some(Scope::Excluded) || self.roots.contains(r));
-            let kept: BTreeSet<Arc<str>> = self.entries.keys().cloned().collect();
-            for entry in self.entries.values_mut() {
+                .retain(|(r, e)| e.scope != Some(Scope::Excluded) || roots.contains(r));
+            let kept: BTreeSet<Arc<str>> = self.entries.iter().map(|(r, _)| r.clone()).collect();
+            for (_, entry) in &mut self.entries {
                 entry.depends_on.retain(|r| kept.contains(r));
             }
         }
+        // Refs are unique, so the unstable sort is deterministic.
+        self.entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let position = |entries: &[(Arc<str>, Entry)], reference: &str| {
+            entries.binary_search_by(|(r, _)| (**r).cmp(reference)).ok()
+        };
         let spec = self.options.spec_version;
         let (root_ref, root_component, root_depends_on) = if self.roots.len() == 1 {
             let root_ref = self.roots.iter().next().cloned().unwrap_or_default();
-            let mut entry = self.entries.remove(&root_ref).unwrap_or_default();
+            let mut entry = match position(&self.entries, &root_ref) {
+                Some(at) => self.entries.remove(at).1,
+                None => Entry::default(),
+            };
             let depends_on = std::mem::take(&mut entry.depends_on);
             let mut component = to_component(Arc::clone(&root_ref), entry, spec);
             component.kind = "application";
@@ -228,7 +254,9 @@ impl Builder {
             // One lockfile whose workspace root is itself a package: that package is what the
             // input is. Several lockfiles are several projects, none of them the whole.
             let project = match (self.root_lockfiles.len(), self.projects.first()) {
-                (1, Some(project)) if self.projects.len() == 1 => self.entries.get(project),
+                (1, Some(project)) if self.projects.len() == 1 => position(&self.entries, project)
+                    .and_then(|at| self.entries.get(at))
+                    .map(|(_, entry)| entry),
                 _ => None,
             };
             let (group, name) = match (self.subject.name.take(), project) {
@@ -263,14 +291,20 @@ impl Builder {
             reference: root_ref,
             depends_on: root_depends_on,
         });
-        let mut components = Vec::with_capacity(self.entries.len());
-        for (bom_ref, mut entry) in self.entries {
+        for (bom_ref, entry) in &mut self.entries {
             dependencies.push(Dependency {
                 reference: bom_ref.clone(),
                 depends_on: std::mem::take(&mut entry.depends_on),
             });
-            components.push(to_component(bom_ref, entry, spec));
         }
+        // Collected in place: a component is no larger than an entry, so the components reuse
+        // the entries' memory instead of filling a fresh array (1.2 MB for 5,000 packages).
+        const _: () = assert!(size_of::<Component>() <= size_of::<(Arc<str>, Entry)>());
+        let components: Vec<Component> = self
+            .entries
+            .into_iter()
+            .map(|(bom_ref, entry)| to_component(bom_ref, entry, spec))
+            .collect();
         dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
 
         let mut properties: Vec<Property> = self

@@ -135,7 +135,7 @@ pub(crate) struct Component {
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct HashValue {
     pub(crate) alg: &'static str,
-    pub(crate) content: String,
+    pub(crate) content: super::hex::Hex,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -8,6 +8,7 @@ use std::fmt;
 use base64::Engine as _;
 
 use super::Ecosystem;
+use super::hex::Hex;
 
 /// The packages of one lockfile and the edges between them.
 #[derive(Clone, Debug)]
@@ -107,26 +108,21 @@ pub enum Scope {
 }
 
 /// A digest of an artifact, in lower-case hex.
-#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub struct Hash {
     /// Algorithm.
     pub alg: HashAlg,
     /// Lower-case hex digest, its length checked against `alg`.
-    pub hex: String,
+    pub hex: Hex,
 }
 
 impl Hash {
     /// A hash from hex text, refusing a length that does not fit the algorithm.
     pub fn from_hex(alg: HashAlg, hex: &str) -> Option<Self> {
-        // Without a branch per byte: in a digest, digits and letters come at random, so a
-        // per-byte branch mispredicts often (it was most of uv's own parse time, thousands
-        // of hashes), and a fold without short-circuit lets the compiler take 16 at a time.
-        let hex_digit = |b: u8| (b.wrapping_sub(b'0') < 10) | ((b | 0x20).wrapping_sub(b'a') < 6);
-        let ok = hex.len() == alg.hex_len() && hex.bytes().fold(true, |ok, b| ok & hex_digit(b));
-        ok.then(|| Self {
-            alg,
-            hex: hex.to_ascii_lowercase(),
-        })
+        if hex.len() != alg.hex_len() {
+            return None;
+        }
+        Hex::from_text(hex).map(|hex| Self { alg, hex })
     }
 
     /// A hash from raw digest bytes.
@@ -134,17 +130,9 @@ impl Hash {
         if bytes.len() * 2 != alg.hex_len() {
             return None;
         }
-        // Collected from a fixed-size iterator (one allocation, no capacity check per digit);
-        // the digits are ASCII, so the UTF-8 check cannot fail.
-        let hex: Vec<u8> = bytes
-            .iter()
-            .flat_map(|byte| [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]])
-            .collect();
-        String::from_utf8(hex).ok().map(|hex| Self { alg, hex })
+        Hex::from_bytes(bytes).map(|hex| Self { alg, hex })
     }
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Hash algorithms that lockfiles carry, with their CycloneDX names.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]

@@ -18,6 +18,7 @@ mod de;
 pub mod discover;
 mod graph;
 mod hash_behind;
+mod hex;
 mod npm;
 mod npm_v1;
 mod pnpm;
@@ -39,6 +40,7 @@ pub use builder::{BuildOptions, Builder, SpecVersion};
 pub use cyclonedx::Bom;
 pub use discover::{Generated, Subject, generate};
 pub use graph::{DepGraph, ExternalReference, Hash, HashAlg, Package, ReferenceKind, Scope};
+pub use hex::{Hex, HexText};
 pub use time::Timestamp;
 pub use validate::{Finding, ValidateError, validate};
 

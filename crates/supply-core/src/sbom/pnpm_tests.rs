@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::sbom::{Hash, HashAlg};
+use crate::sbom::{Hash, HashAlg, Hex};
 
 const V9_SMALL: &str = include_str!("../../../../testdata/lockfiles/pnpm/v9-small/pnpm-lock.yaml");
 const V6_SMALL: &str = include_str!("../../../../testdata/lockfiles/pnpm/v6-small/pnpm-lock.yaml");
@@ -94,7 +94,7 @@ fn small_lockfile_has_exact_purls_hashes_and_scopes() {
             node.hashes,
             [Hash {
                 alg: HashAlg::Sha512,
-                hex: "a3d6e35e60cd705ec66cce02350a668be4eeb4281aa7f2b7c352722a0c408eac78d73a7daa52005458b422108db09717a2512a2d685b15b11e2f43ef626e2971".into(),
+                hex: Hex::from_text("a3d6e35e60cd705ec66cce02350a668be4eeb4281aa7f2b7c352722a0c408eac78d73a7daa52005458b422108db09717a2512a2d685b15b11e2f43ef626e2971").unwrap(),
             }]
         );
         assert_eq!(node.scope, Scope::Required);

@@ -69,13 +69,13 @@ fn assert_every_hash_on_its_file(case: &str) -> DepGraph {
     let graph = parse(&text).unwrap();
     let files = raw_files(&text);
     assert!(!files.is_empty());
-    let mut by_hash: std::collections::HashMap<&str, Vec<(&Package, &ExternalReference)>> =
+    let mut by_hash: std::collections::HashMap<String, Vec<(&Package, &ExternalReference)>> =
         std::collections::HashMap::new();
     for package in &graph.packages {
         for reference in &package.external_references {
             for hash in &reference.hashes {
                 by_hash
-                    .entry(hash.hex.as_str())
+                    .entry(hash.hex.to_string())
                     .or_default()
                     .push((package, reference));
             }
@@ -335,7 +335,7 @@ numpy = [
         package
             .external_references
             .iter()
-            .map(|r| r.hashes[0].hex[..4].to_owned())
+            .map(|r| r.hashes[0].hex.text()[..4].to_owned())
             .collect()
     };
     assert_eq!(hexes("1.24.4"), ["1111"]);

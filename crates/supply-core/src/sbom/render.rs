@@ -156,7 +156,7 @@ fn component(out: &mut Out<'_>, component: &Component) {
 fn hash(out: &mut Out<'_>, hash: &HashValue) {
     out.open(b'{');
     out.field("alg", hash.alg);
-    out.field("content", &hash.content);
+    out.field("content", &hash.content.text());
     out.close(b'}');
 }
 
