@@ -12,7 +12,7 @@
 //! the lockfile's own directory), else by the fallback name given to [`Builder::build`]. Never
 //! by a folder name, which would make the SBOM depend on where the project was cloned.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::cyclonedx::{
@@ -73,8 +73,8 @@ pub struct Builder {
     /// here held each large entry in eleven-slot nodes (a megabyte of fresh memory for 5,000
     /// npm packages) and compared long purls on every edge.
     entries: Vec<(Arc<str>, Entry)>,
-    /// Bom-ref → position in `entries`.
-    slots: HashMap<Arc<str>, usize>,
+    /// Bom-ref → position in `entries` (foldhash, seeded per process, as in `npm`).
+    slots: foldhash::HashMap<Arc<str>, usize>,
     roots: BTreeSet<Arc<str>>,
     /// Roots that are the package in their lockfile's own directory.
     projects: BTreeSet<Arc<str>>,
@@ -123,7 +123,7 @@ impl Builder {
         Self {
             options,
             entries: Vec::new(),
-            slots: HashMap::new(),
+            slots: foldhash::HashMap::default(),
             roots: BTreeSet::new(),
             projects: BTreeSet::new(),
             root_lockfiles: BTreeSet::new(),
