@@ -92,7 +92,8 @@ struct Entry {
     name: String,
     group: Option<String>,
     version: Option<String>,
-    purl: Option<String>,
+    /// The bom-ref itself when that is the purl: one copy of each purl, not two.
+    purl: Option<Arc<str>>,
     scope: Option<Scope>,
     license: Option<String>,
     hashes: Vec<Hash>,
@@ -181,7 +182,7 @@ impl Builder {
             entry.name = package.name;
             entry.group = package.group;
             entry.version = package.version;
-            entry.purl = package.purl;
+            entry.purl = package.purl.is_some().then(|| reference.clone());
             entry.license = entry.license.take().or(package.license);
             if !is_root.contains(&i) {
                 entry.scope = Some(entry.scope.map_or(package.scope, |s| s.min(package.scope)));

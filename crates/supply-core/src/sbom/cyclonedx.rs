@@ -125,7 +125,7 @@ pub(crate) struct Component {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) licenses: Vec<LicenseChoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) purl: Option<String>,
+    pub(crate) purl: Option<Arc<str>>,
     #[serde(rename = "externalReferences", skip_serializing_if = "Vec::is_empty")]
     pub(crate) external_references: Vec<ExternalReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
